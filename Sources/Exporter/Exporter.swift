@@ -1,0 +1,1 @@
+/// The `Exporter` module. See docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+/// The `Notify` module. See docs/ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+/// The `Rules` module. See docs/ARCHITECTURE.md.

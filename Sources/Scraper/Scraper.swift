@@ -1,0 +1,1 @@
+/// The `Scraper` module. See docs/ARCHITECTURE.md.

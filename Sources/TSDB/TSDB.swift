@@ -1,0 +1,1 @@
+/// The `TSDB` module. See docs/ARCHITECTURE.md.
