@@ -15,6 +15,7 @@ if !modulesOnly {
     dependencies += [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ]
 }
 
@@ -38,6 +39,9 @@ var targets: [Target] = [
     .target(name: "Notify", dependencies: ["Model", "Config", "HTTPClient", "CSQLite", yams, logging]),
     .target(name: "Exporter", dependencies: ["Model", "Config", yams, logging]),
 
+    // Helpers shared by the test targets: paths, loopback HTTP, child processes.
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
+
     .testTarget(name: "ModelTests", dependencies: ["Model"]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"]),
@@ -54,13 +58,15 @@ if !modulesOnly {
         .target(name: "Server", dependencies: [
             "Model", "Storage", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Notify", "Exporter", logging,
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], resources: [.copy("Assets")]),
         .executableTarget(name: "EmberCLI", dependencies: [
             "Server", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Notify", "Exporter", "HTTPClient", logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "HTTPClient"]),
-        .testTarget(name: "EmberCLITests", dependencies: ["EmberCLI"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
+        .testTarget(name: "EmberCLITests", dependencies: ["TestSupport"]),
     ]
 }
 

@@ -1,0 +1,24 @@
+// swift-tools-version:6.1
+// The benchmarks live in their own package so `swift build` and `swift test`
+// of Ember do not compile package-benchmark (see SWIFT-NOTES: +35 s per build).
+import PackageDescription
+
+let package = Package(
+    name: "EmberBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "ember", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ModelBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "EmberModel", package: "ember"),
+            ],
+            path: "Benchmarks/ModelBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import Logging
+import Model
+import ServiceLifecycle
+import UnixSignals
+
+/// The `ember server` process: HTTP API, UI and the subsystems behind them.
+public final class EmberServer: Sendable {
+    public let options: ServerOptions
+    let logger: Logger
+    let state: ServerState
+
+    public init(options: ServerOptions, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        self.state = ServerState(options: options, configText: try ServerState.readConfigText(options.configFile))
+    }
+
+    /// Runs until SIGTERM or SIGINT.
+    public func run() async throws {
+        let router = Router()
+        registerStatusRoutes(router)
+        registerSelfMetricsRoute(router)
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(options.listenAddress.host, port: options.listenAddress.port), serverName: "Ember"),
+            onServerRunning: { [logger, options] _ in
+                logger.info("Ember server listening", metadata: ["address": "\(options.listenAddress)"])
+            },
+            logger: logger
+        )
+        app.addServices(SignalReloadService(state: state, logger: logger))
+        try await app.runService()
+    }
+}
+
+/// Mutable server state shared by routes.
+final class ServerState: Sendable {
+    let options: ServerOptions
+    let startTime = Date()
+    private let lock = NSLock()
+    nonisolated(unsafe) private var _configText: String
+    nonisolated(unsafe) private var _lastReloadSuccess = true
+    nonisolated(unsafe) private var _lastReloadTime = Date()
+
+    init(options: ServerOptions, configText: String) {
+        self.options = options
+        self._configText = configText
+    }
+
+    var configText: String { lock.withLock { _configText } }
+    var lastReload: (success: Bool, time: Date) { lock.withLock { (_lastReloadSuccess, _lastReloadTime) } }
+
+    /// Re-reads the configuration file; the old configuration stays on error.
+    func reload() throws {
+        do {
+            let text = try Self.readConfigText(options.configFile)
+            lock.withLock {
+                _configText = text
+                _lastReloadSuccess = true
+                _lastReloadTime = Date()
+            }
+        } catch {
+            lock.withLock { _lastReloadSuccess = false; _lastReloadTime = Date() }
+            throw error
+        }
+    }
+
+    static func readConfigText(_ file: String?) throws -> String {
+        guard let file else { return EmbeddedDefaults.configYAML }
+        do {
+            return try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ServerError.config("\(file): cannot read configuration: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Errors that stop the server from starting or reloading.
+public enum ServerError: Error, CustomStringConvertible {
+    case config(String)
+    public var description: String {
+        switch self {
+        case .config(let s): return s
+        }
+    }
+}
+
+/// Reloads the configuration on SIGHUP, as Prometheus does.
+struct SignalReloadService: Service {
+    let state: ServerState
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            do {
+                try state.reload()
+                logger.info("Completed loading of configuration file")
+            } catch {
+                logger.error("Error reloading config", metadata: ["err": "\(error)"])
+            }
+        }
+    }
+}
