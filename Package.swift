@@ -35,8 +35,9 @@ var targets: [Target] = [
     .target(name: "TSDB", dependencies: ["Model", "Storage", "CSQLite", logging]),
     .target(name: "Scraper", dependencies: ["Model", "Storage", "Config", "HTTPClient", logging]),
     .target(name: "PromQL", dependencies: ["Model", "Storage"]),
-    .target(name: "Rules", dependencies: ["Model", "Storage", "PromQL", "Config", yams, logging]),
-    .target(name: "Notify", dependencies: ["Model", "Config", "HTTPClient", "CSQLite", yams, logging]),
+    .target(name: "Template", dependencies: ["Model"]),
+    .target(name: "Rules", dependencies: ["Model", "Storage", "PromQL", "Template", "Config", yams, logging]),
+    .target(name: "Notify", dependencies: ["Model", "Config", "Template", "HTTPClient", "CSQLite", yams, logging]),
     .target(name: "Exporter", dependencies: ["Model", "Config", yams, logging]),
 
     // Helpers shared by the test targets: paths, loopback HTTP, child processes.
@@ -49,6 +50,7 @@ var targets: [Target] = [
     .testTarget(name: "TSDBTests", dependencies: ["TSDB"]),
     .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB"]),
     .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
+    .testTarget(name: "TemplateTests", dependencies: ["Template"]),
     .testTarget(name: "RulesTests", dependencies: ["Rules"]),
     .testTarget(name: "NotifyTests", dependencies: ["Notify"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),

@@ -1,0 +1,1 @@
+/// The `Template` module: Go text/template for rule and notification templates. See docs/ARCHITECTURE.md.
