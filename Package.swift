@@ -36,8 +36,6 @@ var targets: [Target] = [
     .target(name: "Scraper", dependencies: ["Model", "Storage", "Config", "HTTPClient", logging]),
     .target(name: "PromQL", dependencies: ["Model", "Storage"]),
     .target(name: "Template", dependencies: ["Model"]),
-    .target(name: "Rules", dependencies: ["Model", "Storage", "PromQL", "Template", "Config", yams, logging]),
-    .target(name: "Notify", dependencies: ["Model", "Config", "Template", "HTTPClient", "CSQLite", yams, logging]),
     .target(name: "Exporter", dependencies: ["Model", "Config", yams, logging]),
 
     // Helpers shared by the test targets: paths, loopback HTTP, child processes.
@@ -51,20 +49,18 @@ var targets: [Target] = [
     .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB"]),
     .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
     .testTarget(name: "TemplateTests", dependencies: ["Template"]),
-    .testTarget(name: "RulesTests", dependencies: ["Rules"]),
-    .testTarget(name: "NotifyTests", dependencies: ["Notify"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
 ]
 if !modulesOnly {
     targets += [
         .target(name: "Server", dependencies: [
-            "Model", "Storage", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Notify", "Exporter", logging,
+            "Model", "Storage", "Config", "TSDB", "Scraper", "PromQL", "Exporter", logging,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], resources: [.copy("Assets")]),
         .executableTarget(name: "EmberCLI", dependencies: [
-            "Server", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Notify", "Exporter", "HTTPClient", logging,
+            "Server", "Config", "TSDB", "Scraper", "PromQL", "Exporter", "HTTPClient", logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),

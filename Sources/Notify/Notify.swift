@@ -1,1 +1,0 @@
-/// The `Notify` module. See docs/ARCHITECTURE.md.

@@ -1,1 +1,0 @@
-/// The `Rules` module. See docs/ARCHITECTURE.md.
