@@ -58,7 +58,7 @@ if !modulesOnly {
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ], resources: [.copy("Assets")]),
+        ], exclude: ["UI/Assets"]),
         .executableTarget(name: "EmberCLI", dependencies: [
             "Server", "Config", "TSDB", "Scraper", "PromQL", "Exporter", "HTTPClient", logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -22,6 +22,7 @@ public final class EmberServer: Sendable {
         let router = Router()
         registerStatusRoutes(router)
         registerSelfMetricsRoute(router)
+        registerUIRoutes(router)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(options.listenAddress.host, port: options.listenAddress.port), serverName: "Ember"),

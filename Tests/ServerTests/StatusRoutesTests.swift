@@ -68,6 +68,22 @@ import TestSupport
         }
     }
 
+    @Test func uiPagesAndAssetsAreServed() async throws {
+        try await withServer { port in
+            for page in EmberServer.uiPages {
+                let r = try #require(await Loopback.request(port: port, path: "/\(page)"))
+                #expect(r.status == 200, "/\(page)")
+                #expect(r.headers["content-type"]?.hasPrefix("text/html") == true)
+                #expect(r.body.contains("/static/app.js"))
+            }
+            let js = try #require(await Loopback.request(port: port, path: "/static/chart.js"))
+            #expect(js.status == 200)
+            #expect(js.headers["content-type"]?.hasPrefix("text/javascript") == true)
+            #expect(await Loopback.request(port: port, path: "/")?.status == 302)
+            #expect(await Loopback.request(port: port, path: "/static/missing.js")?.status == 404)
+        }
+    }
+
     @Test func listenAddressParsing() {
         #expect(ListenAddress("127.0.0.1:9090") == ListenAddress(host: "127.0.0.1", port: 9090))
         #expect(ListenAddress(":9090") == ListenAddress(host: "0.0.0.0", port: 9090))
