@@ -16,6 +16,8 @@ if !modulesOnly {
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ]
 }
 
@@ -56,6 +58,10 @@ if !modulesOnly {
         .target(name: "Server", dependencies: [
             "Model", "Storage", "Config", "TSDB", "Scraper", "PromQL", "Exporter", logging,
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], exclude: ["UI/Assets"]),
@@ -63,7 +69,9 @@ if !modulesOnly {
             "Server", "Config", "TSDB", "Scraper", "PromQL", "Exporter", "HTTPClient", logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "TestSupport", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
         .testTarget(name: "EmberCLITests", dependencies: ["TestSupport"]),
     ]
 }

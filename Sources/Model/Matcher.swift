@@ -89,7 +89,8 @@ public final class FastRegex: Sendable, Hashable {
     public init(_ pattern: String) throws {
         self.pattern = pattern
         do {
-            compiled = try NSRegularExpression(pattern: "^(?:\(pattern))$", options: [.dotMatchesLineSeparators])
+            // `\z`, not `$`: in ICU `$` also matches before a final newline, RE2 does not.
+            compiled = try NSRegularExpression(pattern: "^(?:\(pattern))\\z", options: [.dotMatchesLineSeparators])
         } catch {
             throw RegexError(pattern: pattern, reason: "invalid regular expression")
         }

@@ -10,21 +10,34 @@ public final class EmberServer: Sendable {
     public let options: ServerOptions
     let logger: Logger
     let state: ServerState
+    let webConfig: WebConfig
 
     public init(options: ServerOptions, logger: Logger) throws {
         self.options = options
         self.logger = logger
+        if let file = options.webConfigFile {
+            do {
+                webConfig = try WebConfig.load(file: file)
+            } catch {
+                throw ServerError.config("invalid web configuration: \(error)")
+            }
+        } else {
+            webConfig = WebConfig()
+        }
         self.state = ServerState(options: options, configText: try ServerState.readConfigText(options.configFile))
     }
 
     /// Runs until SIGTERM or SIGINT.
     public func run() async throws {
         let router = Router()
+        if !webConfig.headers.isEmpty { router.add(middleware: HeadersMiddleware(headers: webConfig.headers)) }
+        if !webConfig.basicAuthUsers.isEmpty { router.add(middleware: BasicAuthMiddleware(users: webConfig.basicAuthUsers)) }
         registerStatusRoutes(router)
         registerSelfMetricsRoute(router)
         registerUIRoutes(router)
         var app = Application(
             router: router,
+            server: try serverBuilder(),
             configuration: .init(address: .hostname(options.listenAddress.host, port: options.listenAddress.port), serverName: "Ember"),
             onServerRunning: { [logger, options] _ in
                 logger.info("Ember server listening", metadata: ["address": "\(options.listenAddress)"])

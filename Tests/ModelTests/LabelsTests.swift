@@ -84,6 +84,11 @@ import Testing
         }
     }
 
+    @Test func dollarDoesNotMatchBeforeATrailingNewline() throws {
+        #expect(try !FastRegex("fo+").matches("foo\n"))
+        #expect(try FastRegex("fo+\n").matches("foo\n"))
+    }
+
     @Test func setMatchesAndPrefixAreExposed() throws {
         #expect(try FastRegex("a|b").setMatches == ["a", "b"])
         #expect(try FastRegex("node_.*").literalPrefix == "node_")
@@ -112,7 +117,7 @@ import Foundation
 /// The plain regex engine, for checking the fast paths against.
 private struct NSRegexOracle {
     let re: NSRegularExpression
-    init(_ p: String) throws { re = try NSRegularExpression(pattern: "^(?:\(p))$", options: [.dotMatchesLineSeparators]) }
+    init(_ p: String) throws { re = try NSRegularExpression(pattern: "^(?:\(p))\\z", options: [.dotMatchesLineSeparators]) }
     func matches(_ s: String) -> Bool {
         re.firstMatch(in: s, range: NSRange(location: 0, length: (s as NSString).length)) != nil
     }
