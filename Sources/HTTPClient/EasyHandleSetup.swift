@@ -43,9 +43,6 @@ struct EasyHandleSetup {
         case .basic?, nil:
             break
         }
-        // libcurl waits up to a second for `100 Continue` before sending a large
-        // body; remote write and webhooks gain nothing from that round trip.
-        if request.body != nil, !headers.contains("Expect") { headers.add(name: "Expect", value: "") }
         try check(ember_curl_setopt_string(easy, CURLOPT_USERAGENT, configuration.userAgent), "USERAGENT")
         if request.acceptGzip {
             try check(ember_curl_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "gzip"), "ACCEPT_ENCODING")
@@ -67,6 +64,12 @@ struct EasyHandleSetup {
             // "Name:" would tell libcurl to drop the header; "Name;" sends it empty.
             let line = field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
             list = curl_slist_append(list, line)
+        }
+        // libcurl waits up to a second for `100 Continue` before sending a large
+        // body; remote write and webhooks gain nothing from that round trip.
+        // "Expect:" (no value) tells libcurl to send no Expect header at all.
+        if request.body != nil, !headers.contains("Expect") {
+            list = curl_slist_append(list, "Expect:")
         }
         transfer.headerList = list
         if list != nil {

@@ -33,7 +33,16 @@ extension Transfer {
 
     func error(for code: CURLcode, easy: UnsafeMutableRawPointer) -> HTTPClientError {
         let curlText = curlErrorText.isEmpty ? String(cString: curl_easy_strerror(code)) : curlErrorText
-        return failure(kind(for: code, easy: easy, curlText: curlText), detail: curlText)
+        let kind = kind(for: code, easy: easy, curlText: curlText)
+        // libcurl's "Failure writing output" would only obscure the limit.
+        if case .responseTooLarge = kind { return failure(kind, detail: "") }
+        if (code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR) && droppedRightAfterHandshake(easy) {
+            // A server that rejects the client certificate under TLS 1.3 may
+            // reset the connection before its alert is read.
+            return failure(kind, detail: curlText + " (connection dropped right after the TLS handshake;"
+                + " the server may have rejected the client certificate)")
+        }
+        return failure(kind, detail: curlText)
     }
 
     func failure(_ kind: HTTPClientError.Kind, detail: String) -> HTTPClientError {
@@ -70,19 +79,24 @@ extension Transfer {
         }
     }
 
-    /// libcurl uses one code for both limits; the transfer timings tell which
-    /// phase was cut short. No TCP connection, or no TLS session on an https
-    /// connection, means the connect phase (DNS, TCP, handshake) ran out.
+    /// libcurl uses one code for both limits. The pre-transfer time is stamped
+    /// once a connection is ready to carry the request (connected, TLS done, or
+    /// reused from the cache); without it, the connect phase (DNS, TCP, TLS
+    /// handshake, proxy tunnel) is what ran out.
     private func timedOutWhileConnecting(_ easy: UnsafeMutableRawPointer) -> Bool {
-        var connectMicros: curl_off_t = 0
-        _ = ember_curl_getinfo_off(easy, CURLINFO_CONNECT_TIME_T, &connectMicros)
-        if connectMicros == 0 { return true }
-        var scheme: UnsafeMutablePointer<CChar>?
-        guard ember_curl_getinfo_string(easy, CURLINFO_SCHEME, &scheme) == CURLE_OK, let scheme,
-              String(cString: scheme).lowercased() == "https" else { return false }
+        var pretransferMicros: curl_off_t = 0
+        _ = ember_curl_getinfo_off(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransferMicros)
+        return pretransferMicros == 0
+    }
+
+    private func droppedRightAfterHandshake(_ easy: UnsafeMutableRawPointer) -> Bool {
+        var newConnections = 0
+        var headerBytes = 0
         var tlsMicros: curl_off_t = 0
+        _ = ember_curl_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &newConnections)
+        _ = ember_curl_getinfo_long(easy, CURLINFO_HEADER_SIZE, &headerBytes)
         _ = ember_curl_getinfo_off(easy, CURLINFO_APPCONNECT_TIME_T, &tlsMicros)
-        return tlsMicros == 0
+        return newConnections > 0 && headerBytes == 0 && tlsMicros > 0
     }
 
     private static let tlsCodes: [CURLcode] = [
