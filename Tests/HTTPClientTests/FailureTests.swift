@@ -33,6 +33,22 @@ struct FailureTests {
         #expect(error.description.contains(url))
     }
 
+    @Test func stalledTLSHandshakeHitsTheConnectTimeout() async throws {
+        let error = try await clientError {
+            try await client.execute(HTTPRequest(url: "https://127.0.0.1:\(try server.silentPort)/metrics",
+                                                 timeout: .seconds(20), connectTimeout: .milliseconds(300)))
+        }
+        #expect(error.kind == .connectTimeout)
+    }
+
+    @Test func connectedButSilentServerHitsTheTotalTimeout() async throws {
+        let error = try await clientError {
+            try await client.execute(HTTPRequest(url: "http://127.0.0.1:\(try server.silentPort)/metrics",
+                                                 timeout: .milliseconds(300), connectTimeout: .seconds(20)))
+        }
+        #expect(error.kind == .timeout)
+    }
+
     @Test func closedPortIsConnectionRefused() async throws {
         let url = "http://127.0.0.1:\(try server.closedPort)/metrics"
         let error = try await clientError { try await client.execute(HTTPRequest(url: url)) }

@@ -118,6 +118,19 @@ struct SecurityTests {
         #expect(try await client.execute(generic).bodyText == "token accepted")
     }
 
+    @Test func credentialsAreNotForwardedToAnotherHostOnRedirect() async throws {
+        let port = try server.httpPort
+        let sameHost = "http://127.0.0.1:\(port)/redirect-to?location=/echo"
+        let kept = try Echo(try await client.execute(HTTPRequest(url: sameHost, auth: .bearer("token-123"))).body)
+        #expect(kept.header("Authorization") == "Bearer token-123")
+        let otherHost = "http://127.0.0.1:\(port)/redirect-to?location=http://localhost:\(port)/echo"
+        let dropped = try Echo(try await client.execute(HTTPRequest(url: otherHost, auth: .bearer("token-123"))).body)
+        #expect(dropped.header("Host") == "localhost:\(port)")
+        #expect(dropped.header("Authorization") == nil)
+        let basic = HTTPRequest(url: otherHost, auth: .basic(username: "prom", password: "s3cret"))
+        #expect(try Echo(try await client.execute(basic).body).header("Authorization") == nil)
+    }
+
     @Test func bearerOverHTTPSWithBasicAuthOverHTTPS() async throws {
         let tls = try trustingTestCA()
         let bearer = HTTPRequest(url: try server.https + "/bearer", auth: .bearer("token-123"), tls: tls)

@@ -18,6 +18,7 @@ final class TestServer: @unchecked Sendable {
     let mtlsPort: Int
     let tls12Port: Int
     let blackholePort: Int
+    let silentPort: Int
     let closedPort: Int
     let certificateDirectory: URL
     private let process: Process
@@ -34,7 +35,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     private struct Ports: Decodable {
-        let http, https, mtls, tls12, blackhole, closed: Int
+        let http, https, mtls, tls12, blackhole, silent, closed: Int
     }
 
     static let scriptPath = URL(fileURLWithPath: #filePath)
@@ -69,6 +70,7 @@ final class TestServer: @unchecked Sendable {
         mtlsPort = ports.mtls
         tls12Port = ports.tls12
         blackholePort = ports.blackhole
+        silentPort = ports.silent
         closedPort = ports.closed
     }
 

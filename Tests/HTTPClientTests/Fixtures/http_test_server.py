@@ -146,6 +146,9 @@ class Handler(BaseHTTPRequestHandler):
     def redirect(self, query):
         self.send(302, b"moved", [("Location", "/plain")])
 
+    def redirect_to(self, query):
+        self.send(302, b"elsewhere", [("Location", query.get("location", "/plain"))])
+
     def redirect_loop(self, query):
         self.send(302, b"again", [("Location", "/redirect-loop")])
 
@@ -229,6 +232,7 @@ ROUTES = {
     "/gzip-forced": Handler.gzip_forced,
     "/redirect": Handler.redirect,
     "/redirect-loop": Handler.redirect_loop,
+    "/redirect-to": Handler.redirect_to,
     "/slow": Handler.slow,
     "/slow-status": Handler.slow_status,
     "/basic": Handler.basic,
@@ -277,6 +281,22 @@ def blackhole():
     return port, [listener, *fillers]
 
 
+def silent():
+    """Accepts connections and never says a word (no TLS handshake, no response)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held = []
+
+    def accept_forever():
+        while True:
+            connection, _ = listener.accept()
+            held.append(connection)
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+    return listener.getsockname()[1]
+
+
 def closed_port():
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
@@ -296,6 +316,7 @@ def main():
         "mtls": start(tls_server(directory, require_client_cert=True)),
         "tls12": start(tls_server(directory, max_version=ssl.TLSVersion.TLSv1_2)),
         "blackhole": blackhole_port,
+        "silent": silent(),
         "closed": closed_port(),
     }
     print(json.dumps(ports), flush=True)
