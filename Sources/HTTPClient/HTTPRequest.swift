@@ -8,13 +8,20 @@ public struct HTTPMethod: RawRepresentable, Sendable, Hashable, CustomStringConv
         self.rawValue = rawValue
     }
 
+    /// `GET`
     public static let get = HTTPMethod(rawValue: "GET")
+    /// `HEAD`
     public static let head = HTTPMethod(rawValue: "HEAD")
+    /// `POST`
     public static let post = HTTPMethod(rawValue: "POST")
+    /// `PUT`
     public static let put = HTTPMethod(rawValue: "PUT")
+    /// `PATCH`
     public static let patch = HTTPMethod(rawValue: "PATCH")
+    /// `DELETE`
     public static let delete = HTTPMethod(rawValue: "DELETE")
 
+    /// The method token.
     public var description: String { rawValue }
 }
 
@@ -31,7 +38,14 @@ public enum HTTPAuth: Sendable, Hashable {
 
 /// A TLS protocol version.
 public enum TLSVersion: Sendable, Hashable, Comparable, CaseIterable {
-    case tls10, tls11, tls12, tls13
+    /// TLS 1.0 (Prometheus `TLS10`).
+    case tls10
+    /// TLS 1.1 (Prometheus `TLS11`).
+    case tls11
+    /// TLS 1.2 (Prometheus `TLS12`).
+    case tls12
+    /// TLS 1.3 (Prometheus `TLS13`).
+    case tls13
 }
 
 /// Where PEM data comes from: a file path or the PEM text itself.

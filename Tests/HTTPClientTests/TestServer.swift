@@ -54,14 +54,15 @@ final class TestServer: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardInput = stdin
         try process.run()
-        let line: String
+        let ports: Ports
         do {
-            line = try Self.readLine(from: stdout.fileHandleForReading.fileDescriptor, within: .seconds(60))
+            let line = try Self.readLine(from: stdout.fileHandleForReading.fileDescriptor, within: .seconds(60))
+            ports = try JSONDecoder().decode(Ports.self, from: Data(line.utf8))
         } catch {
             process.terminate()
+            process.waitUntilExit()
             throw error
         }
-        let ports = try JSONDecoder().decode(Ports.self, from: Data(line.utf8))
         self.process = process
         self.stdin = stdin
         certificateDirectory = directory
