@@ -1,0 +1,206 @@
+import CCurl
+import Foundation
+import Synchronization
+
+/// One background thread that owns a libcurl multi handle and drives every
+/// transfer of a client.
+///
+/// Other threads never touch the multi handle or an easy handle: they put
+/// transfers and cancellations into the lock-protected inbox and call
+/// `curl_multi_wakeup`, the one multi call libcurl allows from another
+/// thread. Connections live in the multi handle's cache, so every transfer to
+/// a host can reuse a connection opened by an earlier one, and DNS results are
+/// cached there too. Easy handles are pooled to skip their setup cost.
+final class TransferLoop: @unchecked Sendable {
+    private struct Inbox {
+        var submissions: [Transfer] = []
+        var cancellations: [Transfer] = []
+        var shuttingDown = false
+    }
+
+    private let inbox = Mutex(Inbox())
+    private let multi: UnsafeMutableRawPointer
+    private let configuration: HTTPClientConfiguration
+    private let finished = DispatchGroup()
+    private let loopThread = Mutex<pthread_t?>(nil)
+
+    // Loop-thread state.
+    private var active: [UnsafeMutableRawPointer: Transfer] = [:]
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+    private static let idleHandleLimit = 128
+    private static let pollLimitMilliseconds: Int32 = 1000
+
+    init(configuration: HTTPClientConfiguration) {
+        _ = CurlRuntime.initialized
+        guard let multi = curl_multi_init() else {
+            fatalError("libcurl could not allocate a multi handle (out of memory)")
+        }
+        self.multi = multi
+        self.configuration = configuration
+        _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxIdleConnections))
+        _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(0, configuration.maxConnectionsPerHost))
+        _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(0, configuration.maxTotalConnections))
+        finished.enter()
+        let thread = Thread { [self] in run() }
+        thread.name = "ember-http-client"
+        thread.start()
+    }
+
+    /// Hands a transfer (with its completion set) to the loop.
+    func submit(_ transfer: Transfer) {
+        guard CurlRuntime.initialized else {
+            transfer.completion?(.failure(transfer.failure(.transfer(curlCode: Int(CURLE_FAILED_INIT.rawValue)),
+                                                           detail: "curl_global_init failed")))
+            return
+        }
+        let accepted = inbox.withLock { inbox -> Bool in
+            guard !inbox.shuttingDown else { return false }
+            // A wakeup is still pending while earlier work waits in the inbox.
+            if inbox.submissions.isEmpty && inbox.cancellations.isEmpty { _ = curl_multi_wakeup(multi) }
+            inbox.submissions.append(transfer)
+            return true
+        }
+        if !accepted {
+            transfer.completion?(.failure(transfer.failure(.shutdown, detail: "")))
+        }
+    }
+
+    /// Aborts a transfer on behalf of a cancelled task: it completes with `CancellationError`.
+    func cancel(_ transfer: Transfer) {
+        transfer.cancelRequested.store(true, ordering: .releasing)
+        inbox.withLock { inbox in
+            guard !inbox.shuttingDown else { return }
+            if inbox.submissions.isEmpty && inbox.cancellations.isEmpty { _ = curl_multi_wakeup(multi) }
+            inbox.cancellations.append(transfer)
+        }
+    }
+
+    /// Fails every queued and running transfer with a shutdown error, frees
+    /// libcurl's handles and ends the thread. Waits for that unless called from
+    /// the loop thread itself.
+    func shutdown() {
+        inbox.withLock { inbox in
+            guard !inbox.shuttingDown else { return }
+            inbox.shuttingDown = true
+            _ = curl_multi_wakeup(multi)
+        }
+        let onLoopThread = loopThread.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+        if !onLoopThread { finished.wait() }
+    }
+
+    private func run() {
+        loopThread.withLock { $0 = pthread_self() }
+        var submissions: [Transfer] = []
+        var cancellations: [Transfer] = []
+        while true {
+            let stopping = inbox.withLock { inbox -> Bool in
+                swap(&inbox.submissions, &submissions)
+                swap(&inbox.cancellations, &cancellations)
+                return inbox.shuttingDown
+            }
+            if stopping {
+                stop(unadmitted: submissions)
+                return
+            }
+            for transfer in submissions { admit(transfer) }
+            for transfer in cancellations { abort(transfer) }
+            submissions.removeAll(keepingCapacity: true)
+            cancellations.removeAll(keepingCapacity: true)
+            var running: Int32 = 0
+            _ = curl_multi_perform(multi, &running)
+            completeFinishedTransfers()
+            _ = curl_multi_poll(multi, nil, 0, Self.pollLimitMilliseconds, nil)
+        }
+    }
+
+    private func admit(_ transfer: Transfer) {
+        if transfer.cancelRequested.load(ordering: .acquiring) {
+            finish(transfer, .failure(CancellationError()))
+            return
+        }
+        guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
+            finish(transfer, .failure(transfer.failure(.transfer(curlCode: Int(CURLE_OUT_OF_MEMORY.rawValue)),
+                                                       detail: "libcurl could not allocate an easy handle")))
+            return
+        }
+        transfer.easy = easy
+        do {
+            try EasyHandleSetup(easy: easy, transfer: transfer, configuration: configuration).apply()
+        } catch {
+            recycle(easy, of: transfer)
+            finish(transfer, .failure(error))
+            return
+        }
+        let added = curl_multi_add_handle(multi, easy)
+        guard added == CURLM_OK else {
+            recycle(easy, of: transfer)
+            let detail = "curl_multi_add_handle: \(String(cString: curl_multi_strerror(added)))"
+            finish(transfer, .failure(transfer.failure(.transfer(curlCode: Int(CURLE_FAILED_INIT.rawValue)), detail: detail)))
+            return
+        }
+        active[easy] = transfer
+    }
+
+    /// A cancellation for a transfer that already finished finds nothing to do;
+    /// one that was never admitted was stopped by its flag in `admit`.
+    private func abort(_ transfer: Transfer) {
+        guard let easy = transfer.easy, active[easy] === transfer else { return }
+        active[easy] = nil
+        _ = curl_multi_remove_handle(multi, easy)
+        recycle(easy, of: transfer)
+        finish(transfer, .failure(CancellationError()))
+    }
+
+    private func completeFinishedTransfers() {
+        var queued: Int32 = 0
+        while let message = curl_multi_info_read(multi, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                  let transfer = active.removeValue(forKey: easy) else { continue }
+            // The message is invalid after remove_handle, so read it first.
+            let result = transfer.outcome(code: ember_curl_msg_result(message), easy: easy)
+            _ = curl_multi_remove_handle(multi, easy)
+            recycle(easy, of: transfer)
+            finish(transfer, result)
+        }
+    }
+
+    private func recycle(_ easy: UnsafeMutableRawPointer, of transfer: Transfer) {
+        transfer.easy = nil
+        curl_easy_reset(easy)
+        transfer.releaseCurlLists()
+        if idleHandles.count < Self.idleHandleLimit {
+            idleHandles.append(easy)
+        } else {
+            curl_easy_cleanup(easy)
+        }
+    }
+
+    private func finish(_ transfer: Transfer, _ result: Result<HTTPResponse, any Error>) {
+        let completion = transfer.completion
+        transfer.completion = nil
+        completion?(result)
+    }
+
+    private func stop(unadmitted: [Transfer]) {
+        for transfer in unadmitted {
+            finish(transfer, .failure(transfer.failure(.shutdown, detail: "")))
+        }
+        for (easy, transfer) in active {
+            _ = curl_multi_remove_handle(multi, easy)
+            recycle(easy, of: transfer)
+            finish(transfer, .failure(transfer.failure(.shutdown, detail: "client shut down while the request was in flight")))
+        }
+        active.removeAll()
+        for easy in idleHandles { curl_easy_cleanup(easy) }
+        idleHandles.removeAll()
+        _ = curl_multi_cleanup(multi)
+        finished.leave()
+    }
+}
+
+/// Process-wide libcurl state: `curl_global_init` runs exactly once, on first use.
+enum CurlRuntime {
+    static let initialized: Bool = ember_curl_global_init_all() == CURLE_OK
+
+    static let version: String = ember_curl_version_string().map { String(cString: $0) } ?? "unknown"
+}
