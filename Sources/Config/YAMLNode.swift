@@ -76,7 +76,8 @@ public struct YAMLNode: @unchecked Sendable {
 
     /// True for `~`, `null` and empty scalars: YAML's way of saying "not set".
     public var isNull: Bool {
-        if case .scalar(let s) = node { return s.tag.rawValue == Tag.Name.null.rawValue }
+        // `Node.tag` resolves implicit tags (a plain empty scalar is null); `Scalar.tag` may still be implicit.
+        if case .scalar = node { return node.tag.rawValue == Tag.Name.null.rawValue }
         return false
     }
 
@@ -121,7 +122,7 @@ public struct YAMLNode: @unchecked Sendable {
         var own: [(Node, Node)] = []
         var merged: [(Node, Node)] = []
         for (k, v) in m {
-            guard case .scalar(let ks) = k, ks.tag.rawValue == Tag.Name.merge.rawValue else {
+            guard case .scalar = k, k.tag.rawValue == Tag.Name.merge.rawValue else {
                 own.append((k, v))
                 continue
             }
@@ -161,7 +162,7 @@ public struct YAMLNode: @unchecked Sendable {
 
     public func string() throws -> String {
         guard case .scalar(let s) = node else { throw error("expected a string, got \(kindName)") }
-        return s.tag.rawValue == Tag.Name.null.rawValue ? "" : s.string
+        return isNull ? "" : s.string
     }
 
     public func bool() throws -> Bool {
@@ -214,7 +215,7 @@ public struct YAMLNode: @unchecked Sendable {
 
     var kindName: String {
         switch node {
-        case .scalar(let s): return s.tag.rawValue == Tag.Name.null.rawValue ? "null" : "scalar \(quoteLabelValue(s.string))"
+        case .scalar(let s): return isNull ? "null" : "scalar \(quoteLabelValue(s.string))"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
