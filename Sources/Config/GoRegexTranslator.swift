@@ -17,113 +17,161 @@ enum GoRegexTranslator {
     }
 
     static func translate(_ pattern: String) throws -> Result {
-        let chars = Array(pattern.unicodeScalars)
+        var t = Translation(pattern: pattern)
+        try t.run()
+        return Result(pattern: String(t.out), groupNames: t.names)
+    }
+
+    /// The state of one translation: a cursor over the pattern and the ICU text so far.
+    private struct Translation {
+        let pattern: String
+        let chars: [Unicode.Scalar]
         var out = String.UnicodeScalarView()
         var names: [String?] = [nil]
-        // `$` keeps its ICU meaning only when a multi-line flag may be in force.
-        let multiLine = pattern.contains("(?m") || pattern.contains("(?im") || pattern.contains("(?sm") || pattern.contains("(?ims") || pattern.contains("(?ism")
         var i = 0
-        // After a quantifier one `?` makes it lazy; any further repetition is an error in Go.
+        /// After a quantifier one `?` makes it lazy; any further repetition is an error in Go.
         var repetition = RepetitionState.none
         var depth = 0
+        /// `$` keeps ICU's meaning only when a multi-line flag is set somewhere.
+        let multiLine: Bool
+
+        init(pattern: String) {
+            self.pattern = pattern
+            chars = Array(pattern.unicodeScalars)
+            multiLine = GoRegexTranslator.setsMultiLineFlag(chars)
+        }
 
         func fail(_ reason: String, _ text: String) -> RelabelRegexError {
             RelabelRegexError(pattern: pattern, reason: reason, fragment: text)
         }
-        func append(_ s: String) { out.append(contentsOf: s.unicodeScalars) }
 
-        while i < chars.count {
-            let c = chars[i]
-            var isQuantifier = false
-            switch c {
-            case "\\":
-                guard i + 1 < chars.count else { throw fail("trailing backslash at end of expression", "") }
-                let (text, consumed) = try translateEscape(chars, at: i, inClass: false, fail: fail)
-                append(text)
-                i += consumed
-                repetition = .none
-                continue
-            case "[":
-                let (text, consumed) = try translateClass(chars, at: i, fail: fail)
-                append(text)
-                i += consumed
-                repetition = .none
-                continue
-            case "(":
-                depth += 1
-                if i + 1 < chars.count, chars[i + 1] == "?" {
-                    let rest = String(String.UnicodeScalarView(chars[(i + 2)...].prefix(3)))
-                    if rest.hasPrefix("P<") || (rest.hasPrefix("<") && !rest.hasPrefix("<=") && !rest.hasPrefix("<!")) {
-                        let nameStart = i + (rest.hasPrefix("P<") ? 4 : 3)
-                        guard let close = chars[nameStart...].firstIndex(of: ">") else {
-                            throw fail("invalid named capture", String(String.UnicodeScalarView(chars[i...])))
-                        }
-                        let name = String(String.UnicodeScalarView(chars[nameStart..<close]))
-                        if name.isEmpty || !name.unicodeScalars.allSatisfy({ $0 == "_" || $0.properties.isAlphabetic || $0.properties.numericType != nil }) {
-                            throw fail("invalid named capture", String(String.UnicodeScalarView(chars[i...close])))
-                        }
-                        if names.contains(name) {
-                            throw fail("duplicate capture group name", name)
-                        }
-                        names.append(name)
-                        append("(")
-                        i = close + 1
-                        repetition = .none
-                        continue
-                    }
-                    for unsupported in ["=", "!", "<=", "<!", ">", "#"] where rest.hasPrefix(unsupported) {
-                        throw fail("invalid or unsupported Perl syntax", "(?" + unsupported)
-                    }
-                    let flags = chars[(i + 2)...].prefix(while: { $0 != ":" && $0 != ")" })
-                    if flags.contains("U") {
-                        throw fail("invalid or unsupported Perl syntax", "(?U")
-                    }
-                    append("(?")
-                    i += 2
+        func text(_ range: some RangeExpression<Int>) -> String {
+            String(String.UnicodeScalarView(chars[range.relative(to: chars)]))
+        }
+
+        mutating func append(_ s: String) { out.append(contentsOf: s.unicodeScalars) }
+
+        mutating func run() throws {
+            while i < chars.count {
+                let c = chars[i]
+                switch c {
+                case "\\":
+                    guard i + 1 < chars.count else { throw fail("trailing backslash at end of expression", "") }
+                    let (translated, consumed) = try translateEscape(chars, at: i, inClass: false, fail: fail)
+                    append(translated)
+                    i += consumed
                     repetition = .none
-                    continue
+                case "[":
+                    let (translated, consumed) = try translateClass(chars, at: i, fail: fail)
+                    append(translated)
+                    i += consumed
+                    repetition = .none
+                case "(":
+                    try openGroup()
+                case ")":
+                    depth -= 1
+                    if depth < 0 { throw fail("unexpected )", pattern) }
+                    literal(c)
+                case "$":
+                    append(multiLine ? "$" : "\\z")
+                    advance()
+                case "{":
+                    try brace()
+                case "}":
+                    append("\\}")
+                    advance()
+                case "*", "+", "?":
+                    try quantifier(c)
+                default:
+                    literal(c)
                 }
+            }
+            if depth > 0 { throw fail("missing closing )", pattern) }
+        }
+
+        mutating func advance(by n: Int = 1, repetition next: RepetitionState = .none) {
+            i += n
+            repetition = next
+        }
+
+        mutating func literal(_ c: Unicode.Scalar) {
+            out.append(c)
+            advance()
+        }
+
+        /// `(`, `(?:`, `(?i)`, `(?P<name>`; lookaround and other Perl groups are errors in Go.
+        mutating func openGroup() throws {
+            depth += 1
+            guard i + 1 < chars.count, chars[i + 1] == "?" else {
                 names.append(nil)
                 append("(")
-            case ")":
-                depth -= 1
-                if depth < 0 { throw fail("unexpected )", pattern) }
-                out.append(c)
-            case "$":
-                append(multiLine ? "$" : "\\z")
-            case "{":
-                if let end = repetitionEnd(chars, at: i) {
-                    if repetition != .none {
-                        throw fail("invalid nested repetition operator", String(String.UnicodeScalarView(chars[(i - 1)...end])))
-                    }
-                    append(String(String.UnicodeScalarView(chars[i...end])))
-                    i = end + 1
-                    repetition = .quantifier
-                    continue
-                }
-                append("\\{")
-            case "}":
-                append("\\}")
-            case "*", "+", "?":
-                if repetition == .quantifier, c == "?" {
-                    out.append(c)
-                    i += 1
-                    repetition = .lazy
-                    continue
-                }
-                if repetition != .none {
-                    throw fail("invalid nested repetition operator", String(chars[i - 1]) + String(c))
-                }
-                out.append(c)
-                isQuantifier = true
-            default:
-                out.append(c)
+                advance()
+                return
             }
-            repetition = isQuantifier ? .quantifier : .none
+            let rest = text((i + 2)..<min(chars.count, i + 5))
+            if rest.hasPrefix("P<") || (rest.hasPrefix("<") && !rest.hasPrefix("<=") && !rest.hasPrefix("<!")) {
+                try namedGroup(nameStart: i + (rest.hasPrefix("P<") ? 4 : 3))
+                return
+            }
+            for unsupported in ["=", "!", "<=", "<!", ">", "#"] where rest.hasPrefix(unsupported) {
+                throw fail("invalid or unsupported Perl syntax", "(?" + unsupported)
+            }
+            if chars[(i + 2)...].prefix(while: { $0 != ":" && $0 != ")" }).contains("U") {
+                throw fail("invalid or unsupported Perl syntax", "(?U")
+            }
+            append("(?")
+            advance(by: 2)
+        }
+
+        /// A named group becomes a plain one; the name is kept for `$name` expansion.
+        mutating func namedGroup(nameStart: Int) throws {
+            guard let close = chars[nameStart...].firstIndex(of: ">") else { throw fail("invalid named capture", text(i...)) }
+            let name = text(nameStart..<close)
+            let valid = name.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isAlphabetic || $0.properties.numericType != nil }
+            if name.isEmpty || !valid { throw fail("invalid named capture", text(i...close)) }
+            if names.contains(name) { throw fail("duplicate capture group name", name) }
+            names.append(name)
+            append("(")
+            advance(by: close + 1 - i)
+        }
+
+        /// `{n,m}` is a repetition; any other `{` is a literal in Go.
+        mutating func brace() throws {
+            guard let end = repetitionEnd(chars, at: i) else {
+                append("\\{")
+                advance()
+                return
+            }
+            if repetition != .none { throw fail("invalid nested repetition operator", text((i - 1)...end)) }
+            append(text(i...end))
+            advance(by: end + 1 - i, repetition: .quantifier)
+        }
+
+        mutating func quantifier(_ c: Unicode.Scalar) throws {
+            if repetition == .quantifier, c == "?" {
+                out.append(c)
+                advance(repetition: .lazy)
+                return
+            }
+            if repetition != .none { throw fail("invalid nested repetition operator", String(chars[i - 1]) + String(c)) }
+            out.append(c)
+            advance(repetition: .quantifier)
+        }
+    }
+
+    /// Whether a `(?flags)` or `(?flags:` group turns on `m`.
+    private static func setsMultiLineFlag(_ chars: [Unicode.Scalar]) -> Bool {
+        var i = 0
+        while i + 1 < chars.count {
+            if chars[i] == "\\" { i += 2; continue }
+            if chars[i] == "(", chars[i + 1] == "?" {
+                let flags = chars[(i + 2)...].prefix(while: { $0 != ":" && $0 != ")" })
+                let enabled = flags.prefix(while: { $0 != "-" })
+                if enabled.contains("m") { return true }
+            }
             i += 1
         }
-        if depth > 0 { throw fail("missing closing )", pattern) }
-        return Result(pattern: String(out), groupNames: names)
+        return false
     }
 
     private enum RepetitionState { case none, quantifier, lazy }

@@ -119,19 +119,23 @@ extension ScrapeConfig {
                 v, context: "invalid fallback_scrape_protocol for scrape config with job name \(quotedJob): ")
         }
 
-        let scheme = c.metricNameValidationScheme
-        c.relabelConfigs = try RelabelConfig.decodeList(
-            m["relabel_configs"], nullMessage: "empty or null target relabeling rule in scrape config", scheme: scheme)
-        c.metricRelabelConfigs = try RelabelConfig.decodeList(
-            m["metric_relabel_configs"], nullMessage: "empty or null metric relabeling rule in scrape config", scheme: scheme)
-
-        let (groups, targets) = try ServiceDiscovery.decodeStatic(m["static_configs"], scheme: scheme)
-        c.staticConfigs = groups
-        c.fileSDConfigs = try ServiceDiscovery.decodeFiles(m["file_sd_configs"], d)
-        let defaults = c.targetDefaultLabels
-        for t in targets {
-            try ServiceDiscovery.checkStaticTarget(t, defaults: defaults, relabelConfigs: c.relabelConfigs)
-        }
+        try c.decodeTargets(m, d)
         return c
+    }
+
+    /// Relabeling and service discovery; static targets are checked after target relabeling, as promtool does.
+    private mutating func decodeTargets(_ m: YAMLMapping, _ d: ConfigDecoder) throws {
+        let scheme = metricNameValidationScheme
+        relabelConfigs = try RelabelConfig.decodeList(
+            m["relabel_configs"], nullMessage: "empty or null target relabeling rule in scrape config", scheme: scheme)
+        metricRelabelConfigs = try RelabelConfig.decodeList(
+            m["metric_relabel_configs"], nullMessage: "empty or null metric relabeling rule in scrape config", scheme: scheme)
+        let (groups, targets) = try ServiceDiscovery.decodeStatic(m["static_configs"], scheme: scheme)
+        staticConfigs = groups
+        fileSDConfigs = try ServiceDiscovery.decodeFiles(m["file_sd_configs"], d)
+        let defaults = targetDefaultLabels
+        for t in targets {
+            try ServiceDiscovery.checkStaticTarget(t, defaults: defaults, relabelConfigs: relabelConfigs)
+        }
     }
 }
