@@ -336,6 +336,21 @@ import Testing
         #expect(c.expandedRuleFiles() == ["\(dir.path)/rules/a.yml", "\(dir.path)/rules/b.yml"])
     }
 
+    @Test func targetEdgeCases() throws {
+        // An empty targets list is allowed and scrapes nothing, as in Prometheus.
+        let empty = try parse("scrape_configs:\n  - job_name: a\n    static_configs:\n      - targets: []\n        labels: {team: x}\n")
+        #expect(empty.scrapeConfigs[0].staticConfigs == [TargetGroup(targets: [], labels: ["team": "x"])])
+        // A URL target is fine when relabeling makes it host:port.
+        let c = try Fixtures.load("relabeled-url-target.yml")
+        let job = c.scrapeConfigs[0]
+        let relabeled = relabel(["__address__": "http://app.example:8080/metrics"], job.relabelConfigs)
+        #expect(relabeled == ["__address__": "app.example:8080", "__metrics_path__": "/metrics"])
+        // Static labels follow the same name rules as external labels.
+        #expect(throws: ConfigErrors.self) {
+            try parse("scrape_configs:\n  - job_name: a\n    static_configs:\n      - targets: ['a:1']\n        labels: {'': x}\n")
+        }
+    }
+
     @Test func unreadableFileIsAnError() {
         let err = #expect(throws: ConfigErrors.self) { try PrometheusConfig.load(file: "/nonexistent/ember.yml", environment: [:]) }
         #expect(err?.errors.first?.description.hasPrefix("/nonexistent/ember.yml: cannot read file") == true)
