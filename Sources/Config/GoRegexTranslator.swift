@@ -226,9 +226,13 @@ enum GoRegexTranslator {
                 }
                 return (String(String.UnicodeScalarView(chars[start...close])), close - start + 1)
             }
-            let width = e == "x" ? 4 : 3
-            let end = min(chars.count, start + width)
-            return (String(String.UnicodeScalarView(chars[start..<end])), end - start)
+            if e == "x" {
+                let end = min(chars.count, start + 4)
+                return (String(String.UnicodeScalarView(chars[start..<end])), end - start)
+            }
+            // Go's one-letter class `\pL` is spelled `\p{L}` in ICU.
+            guard start + 2 < chars.count else { throw fail("invalid character class range", "\\" + String(e)) }
+            return ("\\" + String(e) + "{" + String(chars[start + 2]) + "}", 3)
         default:
             return ("\\" + String(e), 2)
         }

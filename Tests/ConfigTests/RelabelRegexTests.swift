@@ -77,4 +77,12 @@ import Testing
     @Test func caseInsensitiveFlag() throws {
         #expect(try RelabelRegex("(?i)foo").matches("FoO"))
     }
+
+    @Test func unicodeClassesInBothSpellings() throws {
+        #expect(try RelabelRegex("\\pL+").matches("éa"))
+        #expect(try RelabelRegex("\\p{Greek}+").matches("αβ"))
+        #expect(try !RelabelRegex("\\PL").matches("a"))
+        #expect(try RelabelRegex("[[:^alpha:]]+").matches("12"))
+        #expect(try RelabelRegex("\\Qa.b\\E").matches("a.b"))
+    }
 }
