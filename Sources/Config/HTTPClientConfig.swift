@@ -63,7 +63,7 @@ public struct HTTPClientConfig: Sendable, Hashable {
 
     public init() {}
 
-    public static let yamlKeys = [
+    static let yamlKeys = [
         "basic_auth", "authorization", "oauth2", "bearer_token", "bearer_token_file", "tls_config",
         "follow_redirects", "enable_http2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header",
         "http_headers",
