@@ -76,7 +76,8 @@ public struct YAMLNode: @unchecked Sendable {
 
     /// True for `~`, `null` and empty scalars: YAML's way of saying "not set".
     public var isNull: Bool {
-        if case .scalar(let s) = node { return s.tag.rawValue == Tag.Name.null.rawValue }
+        // `Node.tag` resolves implicit tags (a plain empty scalar is null); `Scalar.tag` may still be implicit.
+        if case .scalar = node { return node.tag.rawValue == Tag.Name.null.rawValue }
         return false
     }
 
@@ -88,7 +89,7 @@ public struct YAMLNode: @unchecked Sendable {
             throw error("expected a mapping, got \(kindName)")
         }
         var entries: [(String, YAMLNode, YAMLNode)] = []
-        for (k, v) in m {
+        for (k, v) in try mergedPairs(m) {
             guard case .scalar(let ks) = k else {
                 throw YAMLNode(node: k, file: file, path: path).error("mapping keys must be strings")
             }
@@ -108,10 +109,47 @@ public struct YAMLNode: @unchecked Sendable {
             if isNull { return [] }
             throw error("expected a mapping, got \(kindName)")
         }
-        return try m.map { k, v in
+        return try mergedPairs(m).map { k, v in
             guard case .scalar(let ks) = k else { throw YAMLNode(node: k, file: file, path: path).error("mapping keys must be strings") }
             return (ks.string, child(v, key: ks.string))
         }
+    }
+
+    /// The pairs of a mapping with YAML merge keys (`<<: *anchor`) applied, as
+    /// Prometheus's YAML library does: keys written in the mapping win over merged
+    /// ones, and among merged mappings the first one listed wins.
+    private func mergedPairs(_ m: Node.Mapping) throws -> [(Node, Node)] {
+        var own: [(Node, Node)] = []
+        var merged: [(Node, Node)] = []
+        for (k, v) in m {
+            guard case .scalar = k, k.tag.rawValue == Tag.Name.merge.rawValue else {
+                own.append((k, v))
+                continue
+            }
+            switch v {
+            case .mapping(let sub):
+                merged += try mergedPairs(sub)
+            case .sequence(let seq):
+                for item in seq {
+                    guard case .mapping(let sub) = item else {
+                        throw YAMLNode(node: item, file: file, path: path).error("merge key << takes a mapping or a list of mappings")
+                    }
+                    merged += try mergedPairs(sub)
+                }
+            default:
+                throw YAMLNode(node: v, file: file, path: path).error("merge key << takes a mapping or a list of mappings")
+            }
+        }
+        if merged.isEmpty { return own }
+        var seen = Set<String>()
+        var out: [(Node, Node)] = []
+        for (k, v) in own + merged {
+            if case .scalar(let ks) = k {
+                if !seen.insert(ks.string).inserted { continue }
+            }
+            out.append((k, v))
+        }
+        return out
     }
 
     public func sequence() throws -> [YAMLNode] {
@@ -124,7 +162,7 @@ public struct YAMLNode: @unchecked Sendable {
 
     public func string() throws -> String {
         guard case .scalar(let s) = node else { throw error("expected a string, got \(kindName)") }
-        return s.tag.rawValue == Tag.Name.null.rawValue ? "" : s.string
+        return isNull ? "" : s.string
     }
 
     public func bool() throws -> Bool {
@@ -139,6 +177,14 @@ public struct YAMLNode: @unchecked Sendable {
     public func int() throws -> Int {
         guard case .scalar(let s) = node, let v = Int(s.string.replacingOccurrences(of: "_", with: "")) else {
             throw error("expected an integer, got \(scalarText)")
+        }
+        return v
+    }
+
+    /// A non-negative integer (Prometheus's `uint` fields: limits, shard counts).
+    public func uint() throws -> Int {
+        guard case .scalar(let s) = node, let v = Int(s.string.replacingOccurrences(of: "_", with: "")), v >= 0 else {
+            throw error("expected a non-negative integer, got \(scalarText)")
         }
         return v
     }
@@ -169,7 +215,7 @@ public struct YAMLNode: @unchecked Sendable {
 
     var kindName: String {
         switch node {
-        case .scalar(let s): return s.tag.rawValue == Tag.Name.null.rawValue ? "null" : "scalar \(quoteLabelValue(s.string))"
+        case .scalar(let s): return isNull ? "null" : "scalar \(quoteLabelValue(s.string))"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
@@ -211,4 +257,10 @@ public struct YAMLMapping: @unchecked Sendable {
     }
 
     public var keys: [String] { entries.map(\.0) }
+}
+
+/// Two nodes are equal when their YAML content is equal; positions and paths are
+/// ignored, so a reload can tell an unchanged section from a changed one.
+extension YAMLNode: Equatable {
+    public static func == (a: YAMLNode, b: YAMLNode) -> Bool { a.node == b.node }
 }
