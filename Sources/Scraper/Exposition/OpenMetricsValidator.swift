@@ -56,6 +56,8 @@ struct OpenMetricsValidator {
     var groupTimestamp: Double?
     var seenGroups = Set<UInt64>()
     var histogram = HistogramGroup()
+    /// Hashes of the series met in the current group (histograms only).
+    var seriesInGroup = Set<UInt64>()
 
     /// Every sample name claimed by a finished family.
     var usedNames = Set<[UInt8]>()
@@ -90,6 +92,7 @@ struct OpenMetricsValidator {
         group = nil
         groupTimestamp = nil
         seenGroups.removeAll(keepingCapacity: true)
+        seriesInGroup.removeAll(keepingCapacity: true)
         histogram = HistogramGroup()
     }
 

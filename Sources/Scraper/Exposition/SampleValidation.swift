@@ -17,10 +17,14 @@ extension OpenMetricsValidator {
         if let problem = checkRequiredLabels(p, labels, role: role, value: value) { return problem }
         let g = groupHash(p, labels, excluding: groupExclusion(role))
         if let problem = checkGrouping(g, timestamp: timestamp) { return problem }
+        let isHistogram = type == .histogram || type == .gaugeHistogram
+        // A series repeated with the group's timestamp is a duplicate that the
+        // reference parser drops before its histogram checks; do the same.
+        let duplicate = isHistogram && isRepeatedSeries(p, name: name, labels, group: g, timestamp: timestamp)
         recordGroup(g, timestamp: timestamp)
         if let problem = checkValue(role, value) { return problem }
         if let exemplar, let problem = checkExemplar(p, exemplar, role: role) { return problem }
-        if type == .histogram || type == .gaugeHistogram {
+        if isHistogram && !duplicate {
             return trackHistogram(p, labels, group: g, timestamp: timestamp, role: role, value: value)
         }
         return nil
@@ -73,6 +77,18 @@ extension OpenMetricsValidator {
             }
         }
         return nil
+    }
+
+    /// Whether this exact series already appeared in the current group and the
+    /// previous sample of the group had the same timestamp.
+    private mutating func isRepeatedSeries(
+        _ p: UnsafePointer<UInt8>, name: UnsafeBufferPointer<UInt8>, _ labels: [LabelSpan], group g: UInt64, timestamp: Double?
+    ) -> Bool {
+        if group != g { seriesInGroup.removeAll(keepingCapacity: true) }
+        var h = groupHash(p, labels, excluding: .none)
+        for b in name { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let seen = !seriesInGroup.insert(h).inserted
+        return seen && group == g && groupTimestamp == timestamp
     }
 
     private mutating func recordGroup(_ g: UInt64, timestamp: Double?) {
