@@ -92,6 +92,7 @@ public struct ExpositionParser {
             }
             lineNumberStorage += 1
             lineStart = start
+            exemplarPresent = false
             let entry: ExpositionEntry?
             switch format {
             case .prometheusText: entry = try textLine(p, start, end)
