@@ -30,15 +30,15 @@ struct OpenMetricsValidator {
         }
     }
 
-    /// The sample names a family of each type owns, as suffixes of its name.
-    static func roles(of type: MetricType?) -> [Role] {
+    /// The sample-name suffixes a family of each type claims, for clash detection.
+    static func claimedSuffixes(of type: MetricType) -> [StaticString] {
         switch type {
-        case nil, .gauge, .stateSet, .unknown: [.plain]
-        case .counter: [.total, .created]
-        case .summary: [.plain, .count, .sum, .created]
-        case .histogram: [.count, .sum, .bucket, .created]
-        case .gaugeHistogram: [.gcount, .gsum, .bucket]
-        case .info: [.info]
+        case .gauge, .stateSet, .unknown: [""]
+        case .counter: ["", "_total", "_created"]
+        case .summary: ["", "_count", "_sum", "_created"]
+        case .histogram: ["", "_count", "_sum", "_bucket", "_created"]
+        case .gaugeHistogram: ["", "_gcount", "_gsum", "_bucket"]
+        case .info: ["", "_info"]
         }
     }
 
@@ -59,30 +59,51 @@ struct OpenMetricsValidator {
     /// Hashes of the series met in the current group (histograms only).
     var seriesInGroup = Set<UInt64>()
 
-    /// Every sample name claimed by a finished family.
-    var usedNames = Set<[UInt8]>()
+    /// Hashes of every sample name claimed by a finished family. A 64-bit hash
+    /// collision could only turn a valid payload into a clash error, with odds
+    /// far below any hardware error rate for the few thousand names of a scrape.
+    var usedNames = Set<UInt64>()
+    private var nameScratch: [UInt8] = []
 
     /// The role of a sample named `name` in the current family, if it belongs to it.
     func role(of name: UnsafeBufferPointer<UInt8>) -> Role? {
-        guard hasFamily, name.count >= family.count else { return nil }
-        for k in 0..<family.count where name[k] != family[k] { return nil }
-        let suffixLength = name.count - family.count
-        for role in Self.roles(of: type) {
-            let suffix = role.suffix.utf8
-            guard suffix.count == suffixLength else { continue }
-            var equal = true
-            for (k, b) in suffix.enumerated() where name[family.count + k] != b {
-                equal = false
-                break
-            }
-            if equal { return role }
+        guard hasFamily, name.count >= family.count, let base = name.baseAddress else { return nil }
+        let matchesFamily = family.withUnsafeBufferPointer { f in
+            f.isEmpty || Escaping.memoryEqual(base, f.baseAddress ?? base, f.count)
         }
-        return nil
+        guard matchesFamily, let role = Self.role(suffix: base + family.count, count: name.count - family.count) else { return nil }
+        return Self.allows(type, role) ? role : nil
+    }
+
+    /// The role a name suffix denotes, whatever the type.
+    static func role(suffix p: UnsafePointer<UInt8>, count: Int) -> Role? {
+        switch count {
+        case 0: return .plain
+        case 4: return matchesASCII(p, "_sum") ? .sum : nil
+        case 5: return matchesASCII(p, "_gsum") ? .gsum : matchesASCII(p, "_info") ? .info : nil
+        case 6: return matchesASCII(p, "_total") ? .total : matchesASCII(p, "_count") ? .count : nil
+        case 7: return matchesASCII(p, "_bucket") ? .bucket : matchesASCII(p, "_gcount") ? .gcount : nil
+        case 8: return matchesASCII(p, "_created") ? .created : nil
+        default: return nil
+        }
+    }
+
+    /// Whether a family of `type` owns samples with `role`'s suffix.
+    static func allows(_ type: MetricType?, _ role: Role) -> Bool {
+        switch type {
+        case nil, .gauge, .stateSet, .unknown: role == .plain
+        case .counter: role == .total || role == .created
+        case .summary: role == .plain || role == .count || role == .sum || role == .created
+        case .histogram: role == .count || role == .sum || role == .bucket || role == .created
+        case .gaugeHistogram: role == .gcount || role == .gsum || role == .bucket
+        case .info: role == .info
+        }
     }
 
     mutating func startFamily(_ name: UnsafeBufferPointer<UInt8>, type: MetricType?) {
         hasFamily = true
-        family = Array(name)
+        family.removeAll(keepingCapacity: true)
+        family.append(contentsOf: name)
         self.type = type
         sawHelp = false
         sawType = false
@@ -100,18 +121,22 @@ struct OpenMetricsValidator {
     mutating func finishFamily() -> String? {
         guard hasFamily else { return nil }
         hasFamily = false
-        let name = String(decoding: family, as: UTF8.self)
+        var name: String { String(decoding: family, as: UTF8.self) }
         let effectiveType = type ?? .unknown
-        var suffixes = Set(Self.roles(of: effectiveType).map(\.suffix))
-        suffixes.insert("")
-        for suffix in suffixes.sorted() {
-            if !usedNames.insert(family + Array(suffix.utf8)).inserted {
-                return "metric name \"\(name + suffix)\" clashes with an earlier metric family"
+        for suffix in Self.claimedSuffixes(of: effectiveType) {
+            nameScratch.removeAll(keepingCapacity: true)
+            nameScratch.append(contentsOf: family)
+            nameScratch.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+            let hash = nameScratch.withUnsafeBufferPointer { buf in
+                buf.baseAddress.map { ByteHash.bytes($0, 0..<buf.count, seed: 0) } ?? 0
+            }
+            if !usedNames.insert(hash).inserted {
+                return "metric name \"\(name)\(suffix)\" clashes with an earlier metric family"
             }
         }
         if !unit.isEmpty {
             let unitText = String(decoding: unit, as: UTF8.self)
-            if !name.hasSuffix("_" + unitText) {
+            if !(family.count > unit.count && family.last(unit.count + 1) == [ASCII.underscore] + unit) {
                 return "unit \"\(unitText)\" is not a suffix of metric name \"\(name)\""
             }
             if effectiveType == .info || effectiveType == .stateSet {
@@ -174,4 +199,9 @@ struct HistogramGroup {
         if !negativeBuckets && negativeGSum { return "gauge histogram \"\(family)\" has a negative _gsum without negative buckets" }
         return nil
     }
+}
+
+extension Array where Element == UInt8 {
+    /// The last `n` bytes.
+    func last(_ n: Int) -> ArraySlice<UInt8> { self[(count - n)...] }
 }

@@ -64,8 +64,9 @@ extension OpenMetricsValidator {
         return nil
     }
 
-    private func checkGrouping(_ g: UInt64, timestamp: Double?) -> String? {
-        if let group, group != g, seenGroups.contains(g) {
+    private mutating func checkGrouping(_ g: UInt64, timestamp: Double?) -> String? {
+        // One set operation per change of group: consecutive samples of a group skip it.
+        if group != g, !seenGroups.insert(g).inserted, group != nil {
             return "samples of one label set of \"\(familyName)\" must be contiguous"
         }
         if let group, group == g {
@@ -86,7 +87,7 @@ extension OpenMetricsValidator {
     ) -> Bool {
         if group != g { seriesInGroup.removeAll(keepingCapacity: true) }
         var h = groupHash(p, labels, excluding: .none)
-        for b in name { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        if let base = name.baseAddress { h = ByteHash.mix(ByteHash.bytes(base, 0..<name.count, seed: h)) }
         let seen = !seriesInGroup.insert(h).inserted
         return seen && group == g && groupTimestamp == timestamp
     }
@@ -94,7 +95,6 @@ extension OpenMetricsValidator {
     private mutating func recordGroup(_ g: UInt64, timestamp: Double?) {
         group = g
         groupTimestamp = timestamp
-        seenGroups.insert(g)
     }
 
     private func checkValue(_ role: Role, _ value: Double) -> String? {
@@ -190,17 +190,9 @@ extension OpenMetricsValidator {
             case .none:
                 break
             }
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            Escaping.forEachDecodedByte(p, span.name.lowerBound, span.name.upperBound, style: .full) { h = (h ^ UInt64($0)) &* 0x100_0000_01b3 }
-            h = (h ^ 0xff) &* 0x100_0000_01b3
-            Escaping.forEachDecodedByte(p, span.value.lowerBound, span.value.upperBound, style: .full) { h = (h ^ UInt64($0)) &* 0x100_0000_01b3 }
+            let h = ByteHash.decoded(p, span.name, escaped: span.nameEscaped, seed: 0x9e37_79b9_7f4a_7c15)
             // Mix before summing so that pairs do not cancel out.
-            h ^= h >> 33
-            h &*= 0xff51_afd7_ed55_8ccd
-            h ^= h >> 33
-            h &*= 0xc4ce_b9fe_1a85_ec53
-            h ^= h >> 33
-            sum &+= h
+            sum &+= ByteHash.mix(ByteHash.decoded(p, span.value, escaped: span.valueEscaped, seed: h))
         }
         return sum
     }
@@ -246,8 +238,17 @@ extension ExpositionParser {
         let labels = series.labels
         let exemplar = exemplarPresent ? exemplarSpans.labels : nil
         let timestamp = timestampSeconds
-        let problem = withDecodedBytes(p, series.name, escaped: series.nameEscaped) { name in
-            validator.sample(p: p, name: name, labels: labels, value: value, timestamp: timestamp, exemplar: exemplar)
+        let problem: String?
+        if series.nameEscaped {
+            var name: [UInt8] = []
+            Escaping.forEachDecodedByte(p, series.name.lowerBound, series.name.upperBound, style: .full) { name.append($0) }
+            problem = name.withUnsafeBufferPointer { name in
+                validator.sample(p: p, name: name, labels: labels, value: value, timestamp: timestamp, exemplar: exemplar)
+            }
+        } else {
+            // No closure here: capturing self would copy the validator per sample.
+            let name = UnsafeBufferPointer(start: p + series.name.lowerBound, count: series.name.count)
+            problem = validator.sample(p: p, name: name, labels: labels, value: value, timestamp: timestamp, exemplar: exemplar)
         }
         if let problem { throw ExpositionError(line: s.lineNumber, column: 0, reason: problem) }
     }
@@ -264,6 +265,50 @@ extension ExpositionParser {
     mutating func validateEndOfExposition(_ s: LineScanner) throws(ExpositionError) {
         if let problem = validator.finishFamily() {
             throw ExpositionError(line: s.lineNumber, column: 0, reason: problem)
+        }
+    }
+}
+
+/// A fast non-cryptographic hash of byte ranges, eight bytes at a time. Only
+/// used to tell label groups apart within one scrape, never persisted.
+enum ByteHash {
+    @inline(__always)
+    static func mix(_ x: UInt64) -> UInt64 {
+        var h = x
+        h ^= h >> 33
+        h &*= 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        h &*= 0xc4ce_b9fe_1a85_ec53
+        h ^= h >> 33
+        return h
+    }
+
+    @inline(__always)
+    static func bytes(_ p: UnsafePointer<UInt8>, _ range: Range<Int>, seed: UInt64) -> UInt64 {
+        var h = seed ^ (UInt64(range.count) &* 0x9e37_79b9_7f4a_7c15)
+        var i = range.lowerBound
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= range.upperBound {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x100_0000_01b3
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < range.upperBound {
+            tail |= UInt64(p[i]) << shift
+            shift += 8
+            i += 1
+        }
+        return (h ^ tail) &* 0x100_0000_01b3
+    }
+
+    /// Hashes the decoded form, so `\\x` and `\x` (both a backslash and x) agree.
+    static func decoded(_ p: UnsafePointer<UInt8>, _ range: Range<Int>, escaped: Bool, seed: UInt64) -> UInt64 {
+        if !escaped { return bytes(p, range, seed: seed) }
+        return withDecodedBytes(p, range, escaped: true) { buf in
+            guard let base = buf.baseAddress else { return bytes(p, 0..<0, seed: seed) }
+            return bytes(base, 0..<buf.count, seed: seed)
         }
     }
 }
