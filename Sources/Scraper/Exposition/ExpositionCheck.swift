@@ -19,6 +19,7 @@ public struct ExpositionProblem: Sendable, Hashable, CustomStringConvertible {
     /// promtool's wording for lint problems; the parser's reason for errors.
     public var text: String
 
+    /// A problem of `kind` at `line` (and `column`), about `metric` when it is a lint problem.
     public init(kind: Kind, line: Int, column: Int = 0, metric: String? = nil, text: String) {
         self.kind = kind
         self.line = line

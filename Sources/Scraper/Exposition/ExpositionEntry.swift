@@ -28,12 +28,14 @@ public struct Exemplar: Sendable, Hashable {
     /// Milliseconds, when the exemplar carries a timestamp.
     public var timestamp: Int64?
 
+    /// An exemplar with the given labels, value and optional millisecond timestamp.
     public init(labels: Labels, value: Double, timestamp: Int64?) {
         self.labels = labels
         self.value = value
         self.timestamp = timestamp
     }
 
+    /// Bitwise value equality, so that NaN exemplars compare equal.
     public static func == (a: Exemplar, b: Exemplar) -> Bool {
         a.labels == b.labels && a.value.bitPattern == b.value.bitPattern && a.timestamp == b.timestamp
     }

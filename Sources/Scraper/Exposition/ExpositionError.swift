@@ -11,6 +11,7 @@ public struct ExpositionError: Error, Sendable, Hashable, CustomStringConvertibl
     /// What is wrong, in a short sentence.
     public var reason: String
 
+    /// An error at `line` (and `column`, or 0) for `reason`.
     public init(line: Int, column: Int, reason: String) {
         self.line = line
         self.column = column

@@ -49,12 +49,19 @@ public enum ExpositionFormat: String, Sendable, Hashable, CaseIterable {
 
 /// The type of a metric family, from a `# TYPE` line.
 public enum MetricType: String, Sendable, Hashable, CaseIterable {
+    /// A monotonic count: `_total` (and OpenMetrics `_created`) samples.
     case counter
+    /// A value that goes up and down.
     case gauge
+    /// Cumulative `_bucket`s with `le`, `_sum`, `_count` (OpenMetrics also `_created`).
     case histogram
+    /// OpenMetrics: a histogram of a current state: `_bucket`s, `_gsum`, `_gcount`.
     case gaugeHistogram = "gaugehistogram"
+    /// Quantiles (`quantile` label), `_sum`, `_count` (OpenMetrics also `_created`).
     case summary
+    /// OpenMetrics: constant `_info` samples of value 1 carrying labels.
     case info
+    /// OpenMetrics: one 0/1 sample per state, the state in a label named after the family.
     case stateSet = "stateset"
     /// `untyped` in the Prometheus text format, `unknown` in OpenMetrics.
     case unknown

@@ -136,7 +136,7 @@ struct OpenMetricsValidator {
         }
         if !unit.isEmpty {
             let unitText = String(decoding: unit, as: UTF8.self)
-            if !(family.count > unit.count && family.last(unit.count + 1) == [ASCII.underscore] + unit) {
+            if !(family.count > unit.count && family.suffix(unit.count + 1).elementsEqual([ASCII.underscore] + unit)) {
                 return "unit \"\(unitText)\" is not a suffix of metric name \"\(name)\""
             }
             if effectiveType == .info || effectiveType == .stateSet {
@@ -201,7 +201,3 @@ struct HistogramGroup {
     }
 }
 
-extension Array where Element == UInt8 {
-    /// The last `n` bytes.
-    func last(_ n: Int) -> ArraySlice<UInt8> { self[(count - n)...] }
-}
