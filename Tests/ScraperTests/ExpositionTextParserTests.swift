@@ -57,7 +57,7 @@ import Testing
             ("+Inf", .infinity), ("-Inf", -.infinity), ("inf", .infinity), ("Infinity", .infinity),
             ("-infinity", -.infinity), ("00012", 12), ("1.7560473e+07", 17_560_473),
             ("0.1", 0.1), ("123456789012345678901234567890", 123456789012345678901234567890.0),
-            ("4.9406564584124654e-324", 4.9406564584124654e-324), ("1e-400", 0),
+            ("4.9406564584124654e-324", Double.leastNonzeroMagnitude), ("1e-400", 0),
         ]
         for (literal, expected) in cases {
             let samples = try Support.samples("m \(literal)\n", .prometheusText)
