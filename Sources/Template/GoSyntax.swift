@@ -190,7 +190,7 @@ struct GoNumberLiteral {
     }
 
     /// strconv's rule: underscores only between digits (or after a base prefix).
-    private static func underscoreOK(_ s: Substring) -> Bool {
+    static func underscoreOK(_ s: Substring) -> Bool {
         guard s.contains("_") else { return true }
         var saw: Character = "^"
         var chars = Array(s)
