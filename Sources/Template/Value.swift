@@ -189,7 +189,9 @@ public struct TemplateMap: Sendable {
             let mid = (lo + hi) / 2
             if entries[mid].key < key { lo = mid + 1 } else { hi = mid }
         }
-        return lo < entries.count && entries[lo].key == key ? entries[lo].value : nil
+        // Not a ternary: `nil` there would become TemplateValue.null, not Optional.none.
+        if lo < entries.count && entries[lo].key == key { return entries[lo].value }
+        return Optional.none
     }
 
     /// The entries' string values, for maps of kind `.strings` or `.kv`.

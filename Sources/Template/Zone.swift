@@ -248,7 +248,7 @@ struct PosixZoneRule: Sendable {
         var parts: [Int] = []
         while parts.count < 3 {
             let digits = s.prefix(while: { $0.isASCII && $0.isNumber })
-            guard !digits.isEmpty, let v = Int(digits) else { return parts.isEmpty ? nil : nil }
+            guard !digits.isEmpty, let v = Int(digits) else { return nil }
             parts.append(v)
             s = s.dropFirst(digits.count)
             if s.hasPrefix(":") { s = s.dropFirst() } else { break }
