@@ -292,19 +292,24 @@ public struct PrometheusTemplateData: Sendable {
     }
 
     /// Expands one label or annotation template of alerting rule `ruleName` the way
-    /// Prometheus does: variable definitions prepended, template named
-    /// `__alert_<rule>`, errors wrapped as `error parsing template ...` /
-    /// `error executing template ...`.
+    /// Prometheus does: variable definitions prepended, template named `__alert_<rule>`.
     public func expand(_ text: String, ruleName: String, functions: TemplateFunctions, options: TemplateOptions = TemplateOptions()) throws(PrometheusExpansionError) -> String {
-        let name = "__alert_" + ruleName
+        try Self.expand(name: "__alert_" + ruleName, text: Self.variableDefinitions + text, data: templateValue, functions: functions, options: options)
+    }
+
+    /// Prometheus's Expander.Expand: parses and executes `text` as template `name`,
+    /// wrapping failures as `error parsing template NAME: ...` / `error executing template NAME: ...`.
+    public static func expand(
+        name: String, text: String, data: TemplateValue, functions: TemplateFunctions, options: TemplateOptions = TemplateOptions()
+    ) throws(PrometheusExpansionError) -> String {
         let template: Template
         do {
-            template = try Template.parse(name: name, text: Self.variableDefinitions + text, functions: functions, options: options)
+            template = try Template.parse(name: name, text: text, functions: functions, options: options)
         } catch {
             throw PrometheusExpansionError(underlying: error, message: "error parsing template \(name): \(error.message)")
         }
         do {
-            return try template.execute(data: templateValue)
+            return try template.execute(data: data)
         } catch {
             throw PrometheusExpansionError(underlying: error, message: "error executing template \(name): \(error.message)")
         }
