@@ -60,12 +60,13 @@ enum Builtins {
             switch current {
             case .list(let l):
                 let x = try indexArg(index, cap: l.count)
-                if x >= l.count { throw TemplateFunctionError("index out of range: \(x)") }
+                // Go lets index == len through its bounds check and then reflect panics.
+                if x >= l.count { throw TemplateFunctionError("reflect: slice index out of range") }
                 current = l.elements[x]
             case .string(let s):
                 let bytes = s.utf8
                 let x = try indexArg(index, cap: bytes.count)
-                if x >= bytes.count { throw TemplateFunctionError("index out of range: \(x)") }
+                if x >= bytes.count { throw TemplateFunctionError("reflect: string index out of range") }
                 current = .int(Int(bytes[bytes.index(bytes.startIndex, offsetBy: x)]))
             case .map(let m):
                 guard case .string(let key) = index else {
@@ -167,7 +168,7 @@ enum Builtins {
     private static func equalNonBasic(_ a: TemplateValue, _ b: TemplateValue) throws -> Bool {
         let ka = reflectKind(a), kb = reflectKind(b)
         if ka != kb && ka != "invalid" && kb != "invalid" {
-            throw TemplateFunctionError("non-comparable types \(a.printed): \(a.goTypeName), \(b.goTypeName): \(b.printed)")
+            throw TemplateFunctionError("non-comparable types \(formatted(a, "s")): \(a.goTypeName), \(b.goTypeName): \(formatted(b, "v"))")
         }
         if a.isNull || b.isNull { return a.isNull == b.isNull }
         switch (a, b) {
@@ -179,8 +180,14 @@ enum Builtins {
         case (.time(let x), .time(let y)):
             return x.seconds == y.seconds && x.nanoseconds == y.nanoseconds && x.zone.name == y.zone.name
         default:
-            throw TemplateFunctionError("non-comparable type \(b.printed): \(b.goTypeName)")
+            throw TemplateFunctionError("non-comparable type \(formatted(b, "s")): \(b.goTypeName)")
         }
+    }
+
+    private static func formatted(_ v: TemplateValue, _ verb: Unicode.Scalar) -> String {
+        var out = ""
+        GoFormatter.printArg(v, verb: verb, flags: FormatFlags(), to: &out)
+        return out
     }
 
     static func less(_ a: TemplateValue, _ b: TemplateValue) throws -> Bool {

@@ -22,6 +22,8 @@ struct Executor {
     private var depth = 0
     private var steps = 0
     private var rangeIterations = 0
+    /// Whether the last nil evalField produced was Go's invalid value rather than a nil interface.
+    private var lastNullWasInvalid = false
 
     init(storage: TemplateSetStorage, tree: ParsedTree) {
         self.storage = storage
@@ -286,10 +288,20 @@ struct Executor {
         _ dot: TemplateValue, receiver: TemplateValue, node: NodeRef, idents: ArraySlice<String>, args: [Operand]?, final: TemplateValue?
     ) throws(ExecFailure) -> TemplateValue {
         var receiver = receiver
+        var typedNil = false
         for ident in idents.dropLast() {
-            receiver = try evalField(dot, ident, node: node, args: nil, final: nil, receiver: receiver)
+            receiver = try evalField(dot, ident, node: node, args: nil, final: nil, receiver: receiver, typedNil: typedNil)
+            typedNil = isTypedNil(receiver)
         }
-        return try evalField(dot, idents.last ?? "", node: node, args: args, final: final, receiver: receiver)
+        return try evalField(dot, idents.last ?? "", node: node, args: args, final: final, receiver: receiver, typedNil: typedNil)
+    }
+
+    /// A nil met inside a field chain is a nil interface stored in a struct or map (Go
+    /// then fails on the next field), unlike the invalid value of absent data or of a
+    /// missing key under missingkey=invalid, which just yields no value.
+    private func isTypedNil(_ value: TemplateValue) -> Bool {
+        guard case .null = value else { return false }
+        return !lastNullWasInvalid
     }
 
     private mutating func evalFunction(_ dot: TemplateValue, _ id: IdentifierNode, node: NodeRef, args: [Operand]?, final: TemplateValue?) throws(ExecFailure) -> TemplateValue {
@@ -301,13 +313,17 @@ struct Executor {
     }
 
     private mutating func evalField(
-        _ dot: TemplateValue, _ name: String, node: NodeRef, args: [Operand]?, final: TemplateValue?, receiver: TemplateValue
+        _ dot: TemplateValue, _ name: String, node: NodeRef, args: [Operand]?, final: TemplateValue?, receiver: TemplateValue,
+        typedNil: Bool = false
     ) throws(ExecFailure) -> TemplateValue {
         if case .null = receiver {
+            if typedNil { throw failure("nil pointer evaluating interface {}.\(name)") }
             if options.missingKey == .error { throw failure("nil data; no entry for key \(goQuote(name))") }
+            lastNullWasInvalid = true
             return .null
         }
         if let method = templateMethod(receiver, name) {
+            lastNullWasInvalid = false
             return try evalCall(dot, method, isBuiltin: false, node: node, name: name, args: args, final: final)
         }
         let hasArgs = (args?.count ?? 0) > 1 || final != nil
@@ -315,14 +331,22 @@ struct Executor {
         case .object(let s):
             if let value = s.field(name) {
                 if hasArgs { throw failure("\(name) has arguments but cannot be invoked as function") }
+                lastNullWasInvalid = false
                 return value
             }
         case .map(let m):
             if hasArgs { throw failure("\(name) is not a method but has arguments") }
-            if let value = m[name] { return value }
+            if let value = m[name] {
+                lastNullWasInvalid = false
+                return value
+            }
             switch options.missingKey {
-            case .invalid: return .null
-            case .zero: return m.kind.zeroElement
+            case .invalid:
+                lastNullWasInvalid = true
+                return .null
+            case .zero:
+                lastNullWasInvalid = false
+                return m.kind.zeroElement
             case .error: throw failure("map has no entry for key \(goQuote(name))")
             }
         default:
