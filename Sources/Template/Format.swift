@@ -51,66 +51,15 @@ enum GoFormatter {
         var out = ""
         var argNum = 0
         var i = 0
-        let end = s.count
-        while i < end {
+        while i < s.count {
             let lasti = i
-            while i < end && s[i] != "%" { i += 1 }
+            while i < s.count && s[i] != "%" { i += 1 }
             if i > lasti { out.unicodeScalars.append(contentsOf: s[lasti..<i]) }
-            if i >= end { break }
+            if i >= s.count { break }
             i += 1
-            var flags = FormatFlags()
-            flagLoop: while i < end {
-                switch s[i] {
-                case "#": flags.sharp = true
-                case "0": flags.zero = !flags.minus
-                case "+": flags.plus = true
-                case "-":
-                    flags.minus = true
-                    flags.zero = false
-                case " ": flags.space = true
-                default: break flagLoop
-                }
-                i += 1
-            }
-            // Width.
-            if i < end && s[i] == "*" {
-                i += 1
-                let (w, ok) = intArg(args, &argNum)
-                if !ok {
-                    out += "%!(BADWIDTH)"
-                } else if w < 0 {
-                    flags.minus = true
-                    flags.zero = false
-                    flags.width = tooLarge(-w) ? nil : -w
-                    if tooLarge(-w) { out += "%!(BADWIDTH)" }
-                } else if tooLarge(w) {
-                    out += "%!(BADWIDTH)"
-                } else {
-                    flags.width = w
-                }
-            } else {
-                let (n, isNum, newi) = parseNum(s, i, end)
-                if isNum { flags.width = n }
-                i = newi
-            }
-            // Precision.
-            if i + 1 <= end && i < end && s[i] == "." {
-                i += 1
-                if i < end && s[i] == "*" {
-                    i += 1
-                    let (p, ok) = intArg(args, &argNum)
-                    if p < 0 || !ok || tooLarge(p) {
-                        out += "%!(BADPREC)"
-                    } else {
-                        flags.precision = p
-                    }
-                } else {
-                    let (n, _, newi) = parseNum(s, i, end)
-                    flags.precision = n
-                    i = newi
-                }
-            }
-            if i >= end {
+            var flags = parseFlags(s, &i)
+            parseWidthAndPrecision(s, &i, &flags, args, &argNum, &out)
+            if i >= s.count {
                 out += "%!(NOVERB)"
                 break
             }
@@ -121,14 +70,9 @@ enum GoFormatter {
                 continue
             }
             if verb == "v" {
-                if flags.sharp {
-                    flags.sharp = false
-                    flags.sharpV = true
-                }
-                if flags.plus {
-                    flags.plus = false
-                    flags.plusV = true
-                }
+                // %#v and %+v select Go-syntax and field-name forms rather than flags.
+                (flags.sharpV, flags.sharp) = (flags.sharp, false)
+                (flags.plusV, flags.plus) = (flags.plus, false)
             }
             if argNum >= args.count {
                 out += "%!\(Character(verb))(MISSING)"
@@ -137,20 +81,77 @@ enum GoFormatter {
             printArg(args[argNum], verb: verb, flags: flags, to: &out)
             argNum += 1
         }
-        if argNum < args.count {
-            out += "%!(EXTRA "
-            for (k, arg) in args[argNum...].enumerated() {
-                if k > 0 { out += ", " }
-                if case .null = arg {
-                    out += "<nil>"
-                } else {
-                    out += arg.goTypeName + "="
-                    printArg(arg, verb: "v", flags: FormatFlags(), to: &out)
-                }
-            }
-            out += ")"
-        }
+        if argNum < args.count { appendExtra(args[argNum...], to: &out) }
         return out
+    }
+
+    private static func parseFlags(_ s: [Unicode.Scalar], _ i: inout Int) -> FormatFlags {
+        var flags = FormatFlags()
+        while i < s.count {
+            switch s[i] {
+            case "#": flags.sharp = true
+            case "0": flags.zero = !flags.minus
+            case "+": flags.plus = true
+            case "-":
+                flags.minus = true
+                flags.zero = false
+            case " ": flags.space = true
+            default: return flags
+            }
+            i += 1
+        }
+        return flags
+    }
+
+    private static func parseWidthAndPrecision(
+        _ s: [Unicode.Scalar], _ i: inout Int, _ flags: inout FormatFlags, _ args: [TemplateValue], _ argNum: inout Int, _ out: inout String
+    ) {
+        if i < s.count && s[i] == "*" {
+            i += 1
+            let (w, ok) = intArg(args, &argNum)
+            if !ok || tooLarge(w) {
+                out += "%!(BADWIDTH)"
+            } else if w < 0 {
+                flags.minus = true
+                flags.zero = false
+                flags.width = -w
+            } else {
+                flags.width = w
+            }
+        } else {
+            let (n, isNum, newi) = parseNum(s, i, s.count)
+            if isNum { flags.width = n }
+            i = newi
+        }
+        guard i < s.count && s[i] == "." else { return }
+        i += 1
+        if i < s.count && s[i] == "*" {
+            i += 1
+            let (p, ok) = intArg(args, &argNum)
+            if p < 0 || !ok || tooLarge(p) {
+                out += "%!(BADPREC)"
+            } else {
+                flags.precision = p
+            }
+        } else {
+            let (n, _, newi) = parseNum(s, i, s.count)
+            flags.precision = n
+            i = newi
+        }
+    }
+
+    private static func appendExtra(_ extra: ArraySlice<TemplateValue>, to out: inout String) {
+        out += "%!(EXTRA "
+        for (k, arg) in extra.enumerated() {
+            if k > 0 { out += ", " }
+            if case .null = arg {
+                out += "<nil>"
+            } else {
+                out += arg.goTypeName + "="
+                printArg(arg, verb: "v", flags: FormatFlags(), to: &out)
+            }
+        }
+        out += ")"
     }
 
     private static func tooLarge(_ x: Int) -> Bool { x > 1_000_000 || x < -1_000_000 }

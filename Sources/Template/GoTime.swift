@@ -307,109 +307,79 @@ extension TemplateTime {
         let b = Array(layout.utf8)
         var result: [Std] = []
         var literal: [UInt8] = []
-        func flush() {
+        var i = 0
+        while i < b.count {
+            guard let (std, start, end) = stdChunk(b, at: i) else {
+                literal.append(b[i])
+                i += 1
+                continue
+            }
+            literal.append(contentsOf: b[i..<start])
             if !literal.isEmpty {
                 result.append(.literal(String(decoding: literal, as: UTF8.self)))
                 literal.removeAll()
             }
+            result.append(std)
+            i = end
         }
-        func has(_ s: String, at i: Int) -> Bool {
+        if !literal.isEmpty { result.append(.literal(String(decoding: literal, as: UTF8.self))) }
+        return result
+    }
+
+    /// The std chunk starting at `i` (it may begin after a literal prefix, as `_2006` does).
+    private static func stdChunk(_ b: [UInt8], at i: Int) -> (Std, start: Int, end: Int)? {
+        func has(_ s: String) -> Bool {
             let p = Array(s.utf8)
             return i + p.count <= b.count && Array(b[i..<(i + p.count)]) == p
         }
-        func lowerAt(_ i: Int) -> Bool { i < b.count && b[i] >= UInt8(ascii: "a") && b[i] <= UInt8(ascii: "z") }
-        var i = 0
-        while i < b.count {
-            var std: Std?
-            var length = 0
-            switch b[i] {
-            case UInt8(ascii: "J"):
-                if has("January", at: i) { (std, length) = (.longMonth, 7) } else if has("Jan", at: i) && !lowerAt(i + 3) { (std, length) = (.month, 3) }
-            case UInt8(ascii: "M"):
-                if has("Monday", at: i) {
-                    (std, length) = (.longWeekDay, 6)
-                } else if has("Mon", at: i) && !lowerAt(i + 3) {
-                    (std, length) = (.weekDay, 3)
-                } else if has("MST", at: i) {
-                    (std, length) = (.tz, 3)
-                }
-            case UInt8(ascii: "0"):
-                if i + 1 < b.count, b[i + 1] >= UInt8(ascii: "1"), b[i + 1] <= UInt8(ascii: "6") {
-                    let table: [Std] = [.zeroMonth, .zeroDay, .zeroHour12, .zeroMinute, .zeroSecond, .year]
-                    (std, length) = (table[Int(b[i + 1] - UInt8(ascii: "1"))], 2)
-                } else if has("002", at: i) {
-                    (std, length) = (.zeroYearDay, 3)
-                }
-            case UInt8(ascii: "1"):
-                if has("15", at: i) { (std, length) = (.hour, 2) } else { (std, length) = (.numMonth, 1) }
-            case UInt8(ascii: "2"):
-                if has("2006", at: i) { (std, length) = (.longYear, 4) } else { (std, length) = (.day, 1) }
-            case UInt8(ascii: "_"):
-                if has("_2", at: i) {
-                    if has("_2006", at: i) {
-                        literal.append(UInt8(ascii: "_"))
-                        (std, length) = (.longYear, 4)
-                        i += 1
-                    } else {
-                        (std, length) = (.underDay, 2)
-                    }
-                } else if has("__2", at: i) {
-                    (std, length) = (.underYearDay, 3)
-                }
-            case UInt8(ascii: "3"): (std, length) = (.hour12, 1)
-            case UInt8(ascii: "4"): (std, length) = (.minute, 1)
-            case UInt8(ascii: "5"): (std, length) = (.second, 1)
-            case UInt8(ascii: "P"):
-                if has("PM", at: i) { (std, length) = (.pm, 2) }
-            case UInt8(ascii: "p"):
-                if has("pm", at: i) { (std, length) = (.lowerPM, 2) }
-            case UInt8(ascii: "-"):
-                if has("-070000", at: i) {
-                    (std, length) = (.numSecondsTZ, 7)
-                } else if has("-07:00:00", at: i) {
-                    (std, length) = (.numColonSecondsTZ, 9)
-                } else if has("-0700", at: i) {
-                    (std, length) = (.numTZ, 5)
-                } else if has("-07:00", at: i) {
-                    (std, length) = (.numColonTZ, 6)
-                } else if has("-07", at: i) {
-                    (std, length) = (.numShortTZ, 3)
-                }
-            case UInt8(ascii: "Z"):
-                if has("Z070000", at: i) {
-                    (std, length) = (.iso8601SecondsTZ, 7)
-                } else if has("Z07:00:00", at: i) {
-                    (std, length) = (.iso8601ColonSecondsTZ, 9)
-                } else if has("Z0700", at: i) {
-                    (std, length) = (.iso8601TZ, 5)
-                } else if has("Z07:00", at: i) {
-                    (std, length) = (.iso8601ColonTZ, 6)
-                } else if has("Z07", at: i) {
-                    (std, length) = (.iso8601ShortTZ, 3)
-                }
-            case UInt8(ascii: "."), UInt8(ascii: ","):
-                if i + 1 < b.count, b[i + 1] == UInt8(ascii: "0") || b[i + 1] == UInt8(ascii: "9") {
-                    let ch = b[i + 1]
-                    var j = i + 1
-                    while j < b.count && b[j] == ch { j += 1 }
-                    if !(j < b.count && b[j] >= UInt8(ascii: "0") && b[j] <= UInt8(ascii: "9")) {
-                        std = .fraction(digits: j - i - 1, trimZeros: ch == UInt8(ascii: "9"), separator: Character(Unicode.Scalar(b[i])))
-                        length = j - i
-                    }
-                }
-            default:
-                break
-            }
-            if let std {
-                flush()
-                result.append(std)
-                i += length
-            } else {
-                literal.append(b[i])
-                i += 1
-            }
+        func lowerAt(_ k: Int) -> Bool { k < b.count && b[k] >= UInt8(ascii: "a") && b[k] <= UInt8(ascii: "z") }
+        func first(_ options: [(String, Std)]) -> (Std, start: Int, end: Int)? {
+            for (text, std) in options where has(text) { return (std, i, i + text.utf8.count) }
+            return nil
         }
-        flush()
-        return result
+        switch b[i] {
+        case UInt8(ascii: "J"):
+            if has("January") { return (.longMonth, i, i + 7) }
+            return has("Jan") && !lowerAt(i + 3) ? (.month, i, i + 3) : nil
+        case UInt8(ascii: "M"):
+            if has("Monday") { return (.longWeekDay, i, i + 6) }
+            if has("Mon") && !lowerAt(i + 3) { return (.weekDay, i, i + 3) }
+            return has("MST") ? (.tz, i, i + 3) : nil
+        case UInt8(ascii: "0"):
+            if i + 1 < b.count, b[i + 1] >= UInt8(ascii: "1"), b[i + 1] <= UInt8(ascii: "6") {
+                let table: [Std] = [.zeroMonth, .zeroDay, .zeroHour12, .zeroMinute, .zeroSecond, .year]
+                return (table[Int(b[i + 1] - UInt8(ascii: "1"))], i, i + 2)
+            }
+            return has("002") ? (.zeroYearDay, i, i + 3) : nil
+        case UInt8(ascii: "1"): return has("15") ? (.hour, i, i + 2) : (.numMonth, i, i + 1)
+        case UInt8(ascii: "2"): return has("2006") ? (.longYear, i, i + 4) : (.day, i, i + 1)
+        case UInt8(ascii: "_"):
+            // "_2006" is a literal underscore followed by the year.
+            if has("_2006") { return (.longYear, i + 1, i + 5) }
+            if has("_2") { return (.underDay, i, i + 2) }
+            return has("__2") ? (.underYearDay, i, i + 3) : nil
+        case UInt8(ascii: "3"): return (.hour12, i, i + 1)
+        case UInt8(ascii: "4"): return (.minute, i, i + 1)
+        case UInt8(ascii: "5"): return (.second, i, i + 1)
+        case UInt8(ascii: "P"): return has("PM") ? (.pm, i, i + 2) : nil
+        case UInt8(ascii: "p"): return has("pm") ? (.lowerPM, i, i + 2) : nil
+        case UInt8(ascii: "-"):
+            return first([("-070000", .numSecondsTZ), ("-07:00:00", .numColonSecondsTZ), ("-0700", .numTZ), ("-07:00", .numColonTZ), ("-07", .numShortTZ)])
+        case UInt8(ascii: "Z"):
+            return first([
+                ("Z070000", .iso8601SecondsTZ), ("Z07:00:00", .iso8601ColonSecondsTZ), ("Z0700", .iso8601TZ), ("Z07:00", .iso8601ColonTZ),
+                ("Z07", .iso8601ShortTZ),
+            ])
+        case UInt8(ascii: "."), UInt8(ascii: ","):
+            guard i + 1 < b.count, b[i + 1] == UInt8(ascii: "0") || b[i + 1] == UInt8(ascii: "9") else { return nil }
+            let ch = b[i + 1]
+            var j = i + 1
+            while j < b.count && b[j] == ch { j += 1 }
+            // Only a run of one repeated digit not followed by another digit is a fraction.
+            if j < b.count && b[j] >= UInt8(ascii: "0") && b[j] <= UInt8(ascii: "9") { return nil }
+            return (.fraction(digits: j - i - 1, trimZeros: ch == UInt8(ascii: "9"), separator: Character(Unicode.Scalar(b[i]))), i, j)
+        default:
+            return nil
+        }
     }
 }
