@@ -23,8 +23,11 @@ public final class ChunkIterator: SampleIterator {
 
     // Gorilla state.
     private var xorDelta: Int64 = 0
-    private var xorLeading = 0
-    private var xorTrailing = 0
+    private var xorValues = XORValueDecoder()
+
+    // Columnar state: one cursor per column.
+    var timeColumn = IntColumnDecoder()
+    var valueColumn = ValueColumnDecoder()
 
     /// The current sample's timestamp; valid after `next()` or `seek` returned true.
     public var timestamp: Timestamp { currentTime }
@@ -39,6 +42,14 @@ public final class ChunkIterator: SampleIterator {
         case .xor:
             guard bytes.count >= 2 else { throw ChunkError.truncated(encoding: .xor, offset: 0, field: "sample count") }
             count = Int(reader.read(16))
+        case .columnar:
+            guard let n = reader.readUVarint() else { throw ChunkError.truncated(encoding: .columnar, offset: 0, field: "sample count") }
+            guard n >= 1, n <= UInt64(ColumnarLayout.maxSamples) else {
+                throw ChunkError.corrupt(encoding: .columnar, offset: 0, field: "sample count", reason: "\(n) is outside 1...\(ColumnarLayout.maxSamples)")
+            }
+            count = Int(n)
+            timeColumn = try IntColumnDecoder(parsing: &reader, count: count, withLength: true, column: "timestamps")
+            valueColumn = try ValueColumnDecoder(parsing: &reader, count: count)
         }
     }
 
@@ -68,6 +79,7 @@ public final class ChunkIterator: SampleIterator {
         guard decoded < count else { return false }
         switch encoding {
         case .xor: decodeXOR()
+        case .columnar: decodeColumnar()
         }
         if reader.overran, error == nil {
             fail(.truncated(encoding: encoding, offset: min(reader.position, reader.end) >> 3, field: "sample \(decoded)"))
@@ -126,21 +138,11 @@ public final class ChunkIterator: SampleIterator {
 
     @inline(__always)
     private func decodeXORValue() {
-        guard reader.readBit() else { return }
-        if reader.readBit() {
-            let leading = Int(reader.read(5))
-            var significant = Int(reader.read(6))
-            if significant == 0 { significant = 64 }
-            let trailing = 64 - leading - significant
-            guard trailing >= 0 else {
-                fail(.corrupt(encoding: .xor, offset: reader.position >> 3, field: "value \(decoded)",
-                              reason: "\(leading) leading zeros + \(significant) significant bits exceed 64"))
-                return
-            }
-            xorLeading = leading
-            xorTrailing = trailing
+        guard let bits = xorValues.decode(previous: currentBits, from: &reader) else {
+            fail(.corrupt(encoding: .xor, offset: reader.position >> 3, field: "value \(decoded)",
+                          reason: "leading zeros + significant bits exceed 64"))
+            return
         }
-        let significant = 64 - xorLeading - xorTrailing
-        currentBits ^= reader.read(significant) << UInt64(xorTrailing)
+        currentBits = bits
     }
 }
