@@ -20,6 +20,8 @@ public final class ChunkIterator: SampleIterator {
     var currentBits: UInt64 = 0
     /// Set when the bytes end early or hold an impossible field.
     public private(set) var error: ChunkError?
+    /// True once `next()` returned false.
+    private var exhausted = false
 
     // Gorilla state.
     private var xorDelta: Int64 = 0
@@ -76,7 +78,10 @@ public final class ChunkIterator: SampleIterator {
     static var empty: ChunkIterator { ChunkIterator(empty: nil) }
 
     public func next() -> Bool {
-        guard decoded < count else { return false }
+        guard decoded < count else {
+            exhausted = true
+            return false
+        }
         switch encoding {
         case .xor: decodeXOR()
         case .columnar: decodeColumnar()
@@ -84,13 +89,17 @@ public final class ChunkIterator: SampleIterator {
         if reader.overran, error == nil {
             fail(.truncated(encoding: encoding, offset: min(reader.position, reader.end) >> 3, field: "sample \(decoded)"))
         }
-        guard error == nil else { return false }
+        guard error == nil else {
+            exhausted = true
+            return false
+        }
         decoded += 1
         return true
     }
 
     public func seek(_ t: Timestamp) -> Bool {
-        if decoded > 0, decoded <= count, error == nil, currentTime >= t { return true }
+        if exhausted { return false }
+        if decoded > 0, currentTime >= t { return true }
         while next() {
             if currentTime >= t { return true }
         }

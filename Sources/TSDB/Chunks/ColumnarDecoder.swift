@@ -27,7 +27,8 @@ struct ValueColumnDecoder {
             return
         }
         if case .decimal(let digits) = kind { scale = ValueKind.powersOfTen[digits] }
-        guard let exceptions = reader.readUVarint(), exceptions < UInt64(count) else {
+        let exceptions = reader.readBit() ? reader.readUVarint() : 0
+        guard let exceptions, exceptions < UInt64(count) else {
             throw ChunkError.corrupt(encoding: .columnar, offset: reader.position >> 3, field: "value exceptions",
                                      reason: "missing, or not fewer than the \(count) samples")
         }

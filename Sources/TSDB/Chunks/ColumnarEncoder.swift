@@ -47,7 +47,8 @@ struct ColumnarEncoder {
         if plan.kind == .xor {
             writeXOR(values, to: &w)
         } else {
-            w.writeUVarint(UInt64(plan.exceptions.count))
+            w.writeBit(!plan.exceptions.isEmpty)
+            if !plan.exceptions.isEmpty { w.writeUVarint(UInt64(plan.exceptions.count)) }
             var last = -1
             for i in plan.exceptions {
                 w.writeUVarint(UInt64(i - last - 1))
@@ -100,7 +101,7 @@ struct ColumnarEncoder {
         if !decimalExact {
             let raw = values.map { Int64(bitPattern: $0.bitPattern) }
             let plan = ints.plan(raw, withLength: false)
-            let bits = 4 + 8 + plan.totalBits
+            let bits = 4 + 1 + plan.totalBits
             if bits < best.bits { best = ValuePlan(kind: .rawBits, bits: bits, integers: raw, intPlan: plan) }
         }
         return best
@@ -118,7 +119,7 @@ struct ColumnarEncoder {
             }
         }
         guard !plan.integers.isEmpty else { return nil }
-        plan.bits += uvarintSize(UInt64(plan.exceptions.count)) * 8
+        plan.bits += 1 + (plan.exceptions.isEmpty ? 0 : uvarintSize(UInt64(plan.exceptions.count)) * 8)
         plan.intPlan = ints.plan(plan.integers, withLength: false)
         plan.bits += plan.intPlan.totalBits
         return plan

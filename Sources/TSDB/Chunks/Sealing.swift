@@ -43,3 +43,28 @@ extension SealedChunk {
         return SealedChunk(encoding: .columnar, bytes: columnar, count: timestamps.count, minTime: first, maxTime: last)
     }
 }
+
+extension SealedChunk {
+    /// Re-encodes consecutive chunks of one series as a single chunk. Larger
+    /// chunks spread the per-chunk header (start time, first value, layout,
+    /// about 12-18 bytes) over more samples, so a store can seal small
+    /// chunks for memory and merge them before writing to disk. The total
+    /// count must not exceed `HeadChunk.maxSamples`. Throws if a chunk does
+    /// not decode.
+    public static func merge(_ chunks: [SealedChunk]) throws -> SealedChunk {
+        var times: [Int64] = []
+        var values: [Double] = []
+        let total = chunks.reduce(0) { $0 + $1.count }
+        times.reserveCapacity(total)
+        values.reserveCapacity(total)
+        for chunk in chunks {
+            let it = chunk.makeIterator()
+            while it.next() {
+                times.append(it.timestamp)
+                values.append(it.value)
+            }
+            if let error = it.error { throw error }
+        }
+        return encode(timestamps: times, values: values)
+    }
+}
