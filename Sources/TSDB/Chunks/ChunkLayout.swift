@@ -16,7 +16,7 @@ public struct ChunkLayout: Sendable, Equatable, CustomStringConvertible {
 
     /// Reads the layout from a chunk's header without decoding its samples.
     public init(encoding: ChunkEncoding, bytes: UnsafeRawBufferPointer) throws {
-        let it = try ChunkIterator(encoding: encoding, bytes: bytes, owner: nil)
+        let it = try ChunkCursor(encoding: encoding, bytes: bytes)
         self.encoding = encoding
         count = it.count
         switch encoding {

@@ -94,19 +94,3 @@ struct ValueColumnDecoder {
         return index &+ 1 &+ Int(truncatingIfNeeded: gap)
     }
 }
-
-extension ChunkIterator {
-    /// Decodes the next columnar sample into the current fields.
-    @inline(__always)
-    func decodeColumnar() {
-        currentTime = timeColumn.next()
-        currentBits = valueColumn.next()
-        if timeColumn.damaged || timeColumn.reader.overran {
-            fail(.corrupt(encoding: .columnar, offset: timeColumn.reader.position >> 3, field: "timestamp \(decoded)",
-                          reason: "the column ends early or holds an impossible code"))
-        } else if valueColumn.failed {
-            fail(.corrupt(encoding: .columnar, offset: valueColumn.byteOffset, field: "value \(decoded)",
-                          reason: "the column ends early or holds an impossible code"))
-        }
-    }
-}

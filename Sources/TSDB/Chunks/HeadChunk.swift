@@ -98,7 +98,7 @@ private struct HeadStream: BitSink {
         // Checked before binding `storage` to a local, which would count as a second reference.
         let unique = isKnownUniquelyReferenced(&storage)
         guard let current = storage else {
-            storage = ChunkByteStorage.make(capacity: max(needed, 48))
+            storage = ChunkByteStorage.make(capacity: max(needed, 64))
             return
         }
         let capacity = current.byteCapacity
@@ -106,7 +106,8 @@ private struct HeadStream: BitSink {
             if unique { return }
             storage = current.grown(used: byteCount, capacity: capacity)
         } else {
-            storage = current.grown(used: byteCount, capacity: max(needed, capacity + capacity / 2))
+            // Small steps: a head chunk lives long and its slack is per-series memory.
+            storage = current.grown(used: byteCount, capacity: max(needed, capacity + max(32, capacity / 4)))
         }
     }
 
