@@ -65,7 +65,4 @@ public final class ChunkIterator: SampleIterator {
     public func next() -> Bool { cursor.pointee.next() }
 
     public func seek(_ t: Timestamp) -> Bool { cursor.pointee.seek(t) }
-
-    /// The parsed header state, for layout reports.
-    var state: ChunkCursor { cursor.pointee }
 }

@@ -25,65 +25,67 @@ struct IntColumnDecoder {
     /// moves `reader` past the column when its end is known from the
     /// header (always when `withLength`).
     init(parsing reader: inout BitReader, count: Int, withLength: Bool, column: String) throws {
+        let errors = ColumnErrors(column: column)
         self.count = count
-        func truncated(_ field: String) -> ChunkError {
-            .truncated(encoding: .columnar, offset: reader.position >> 3, field: "\(column) \(field)")
-        }
-        func corrupt(_ field: String, _ reason: String) -> ChunkError {
-            .corrupt(encoding: .columnar, offset: reader.position >> 3, field: "\(column) \(field)", reason: reason)
-        }
-        guard let first = reader.readVarint() else { throw truncated("first value") }
+        guard let first = reader.readVarint() else { throw errors.truncated("first value", reader) }
         current = first
         guard count > 1 else { return }
         order = Int(reader.read(2))
-        guard order == 1 || (order == 2 && count > 2) else { throw corrupt("order", "\(order) is not a residual order for \(count) values") }
+        guard order == 1 || (order == 2 && count > 2) else {
+            throw errors.corrupt("order", "\(order) is not a residual order for \(count) values", reader)
+        }
         if order == 2 {
-            guard let d = reader.readVarint() else { throw truncated("first delta") }
+            guard let d = reader.readVarint() else { throw errors.truncated("first delta", reader) }
             delta = d
         }
         let rawPacking = reader.read(3)
-        guard let p = IntPacking(rawValue: UInt8(rawPacking)) else { throw corrupt("packing", "unknown packing \(rawPacking)") }
+        guard let p = IntPacking(rawValue: UInt8(rawPacking)) else { throw errors.corrupt("packing", "unknown packing \(rawPacking)", reader) }
         packing = p
         if packing != .constant, reader.readBit() {
-            guard let g = reader.readUVarint() else { throw truncated("divisor") }
-            guard g > 1 else { throw corrupt("divisor", "divisor \(g) must exceed 1") }
+            guard let g = reader.readUVarint() else { throw errors.truncated("divisor", reader) }
+            guard g > 1 else { throw errors.corrupt("divisor", "divisor \(g) must exceed 1", reader) }
             gcd = g
         }
-        guard let b = reader.readVarint() else { throw truncated("base") }
+        guard let b = reader.readVarint() else { throw errors.truncated("base", reader) }
         base = b
-        let residuals = count - order
+        try parseParameters(&reader, residuals: count - order, errors: errors)
+
+        var payloadBits: Int?
+        if packing == .frameOfReference { payloadBits = (count - order) * k }
+        if packing == .constant { payloadBits = 0 }
+        if withLength, packing.hasVariableLength {
+            guard let length = reader.readUVarint() else { throw errors.truncated("payload length", reader) }
+            payloadBits = Int(clamping: length)
+        }
+        guard !reader.overran else { throw errors.truncated("header", reader) }
+        self.reader = reader
+        if let payloadBits {
+            guard payloadBits <= reader.remaining else { throw errors.truncated("payload (\(payloadBits) bits)", reader) }
+            reader.position += payloadBits
+        }
+        if packing == .sparse { nextSparse = readSparseGap(after: -1) }
+    }
+
+    /// Reads the packing's own header fields.
+    private mutating func parseParameters(_ reader: inout BitReader, residuals: Int, errors: ColumnErrors) throws {
         switch packing {
         case .constant: break
         case .frameOfReference:
             k = Int(reader.read(7))
-            guard k <= 64 else { throw corrupt("bit width", "\(k) exceeds 64") }
+            guard k <= 64 else { throw errors.corrupt("bit width", "\(k) exceeds 64", reader) }
         case .riceOffset, .riceZigzag:
             k = Int(reader.read(6))
         case .expGolombZigzag:
             k = Int(reader.read(6))
-            guard k <= 62 else { throw corrupt("Exp-Golomb order", "\(k) exceeds 62") }
+            guard k <= 62 else { throw errors.corrupt("Exp-Golomb order", "\(k) exceeds 62", reader) }
         case .sparse:
-            guard let e = reader.readUVarint() else { throw truncated("exception count") }
-            guard e >= 1, e <= UInt64(residuals) else { throw corrupt("exception count", "\(e) for \(residuals) residuals") }
+            guard let e = reader.readUVarint() else { throw errors.truncated("exception count", reader) }
+            guard e >= 1, e <= UInt64(residuals) else { throw errors.corrupt("exception count", "\(e) for \(residuals) residuals", reader) }
             sparseLeft = Int(e)
             k = Int(reader.read(6))
             sparseValueK = Int(reader.read(6))
-            guard k <= 62, sparseValueK <= 62 else { throw corrupt("Exp-Golomb order", "above 62") }
+            guard k <= 62, sparseValueK <= 62 else { throw errors.corrupt("Exp-Golomb order", "above 62", reader) }
         }
-        var payloadBits: Int?
-        if packing == .frameOfReference { payloadBits = residuals * k }
-        if packing == .constant { payloadBits = 0 }
-        if withLength, packing.hasVariableLength {
-            guard let length = reader.readUVarint() else { throw truncated("payload length") }
-            payloadBits = Int(clamping: length)
-        }
-        guard !reader.overran else { throw truncated("header") }
-        self.reader = reader
-        if let payloadBits {
-            guard payloadBits <= reader.remaining else { throw truncated("payload (\(payloadBits) bits)") }
-            reader.position += payloadBits
-        }
-        if packing == .sparse { nextSparse = readSparseGap(after: -1) }
     }
 
     /// The next integer; the caller stops after `count` of them.
@@ -157,5 +159,18 @@ struct IntColumnDecoder {
         }
         reader.position &+= zeros
         return reader.read(length) &- (1 &<< UInt64(order))
+    }
+}
+
+/// Errors naming a column's field and the byte where reading stopped.
+private struct ColumnErrors {
+    let column: String
+
+    func truncated(_ field: String, _ reader: BitReader) -> ChunkError {
+        .truncated(encoding: .columnar, offset: min(reader.position, reader.end) >> 3, field: "\(column) \(field)")
+    }
+
+    func corrupt(_ field: String, _ reason: String, _ reader: BitReader) -> ChunkError {
+        .corrupt(encoding: .columnar, offset: reader.position >> 3, field: "\(column) \(field)", reason: reason)
     }
 }
