@@ -110,3 +110,58 @@ struct ChunkColumnarTests {
         }
     }
 }
+
+@Suite("Chunk merging, reuse and memory")
+struct ChunkMergeTests {
+    @Test("merging consecutive chunks equals encoding their samples at once", arguments: 0..<20)
+    func mergeMatchesConcatenation(seed: Int) throws {
+        var rng = SeededGenerator(seed: 0xBEEF &+ UInt64(seed))
+        let n = Int.random(in: 4...600, using: &rng)
+        let times = TimeModel.allCases.randomElement(using: &rng)!.generate(n, using: &rng)
+        let values = ValueModel.allCases.randomElement(using: &rng)!.generate(n, using: &rng)
+        var parts: [SealedChunk] = []
+        var start = 0
+        while start < n {
+            let end = min(n, start + Int.random(in: 1...130, using: &rng))
+            parts.append(makeHead(zip(times[start..<end], values[start..<end]).map { Sample(t: $0, v: $1) }).seal())
+            start = end
+        }
+        let merged = try SealedChunk.merge(parts)
+        #expect(merged == SealedChunk.encode(timestamps: times, values: values), "seed \(seed)")
+        #expect(try decodeSealed(merged).map(\.t) == times)
+    }
+
+    @Test("merge reports a damaged part")
+    func mergeRejectsDamage() {
+        let good = SealedChunk.encode(timestamps: [1, 2, 3], values: [1, 2, 3])
+        let damaged = SealedChunk(encoding: .columnar, bytes: Array(good.bytes.prefix(3)), count: 3, minTime: 1, maxTime: 3)
+        #expect(throws: ChunkError.self) { try SealedChunk.merge([good, damaged]) }
+    }
+
+    @Test("reset points an iterator at another chunk, and clears it on a bad header")
+    func resetReuses() throws {
+        let a = SealedChunk.encode(timestamps: [1, 2], values: [10, 20])
+        let b = SealedChunk.encode(timestamps: [3, 4, 5], values: [0.5, 0.25, 0.125])
+        let it = a.makeIterator()
+        #expect(decodeAll(it).map(\.v) == [10, 20])
+        try b.bytes.withUnsafeBytes { raw in
+            try it.reset(encoding: b.encoding, bytes: raw, owner: nil)
+            #expect(decodeAll(it).map(\.v) == [0.5, 0.25, 0.125])
+        }
+        [UInt8]([0]).withUnsafeBytes { raw in
+            _ = #expect(throws: ChunkError.self) { try it.reset(encoding: .columnar, bytes: raw, owner: nil) }
+        }
+        #expect(!it.next() && it.count == 0)
+    }
+
+    @Test("a 120-sample head chunk of a typical counter stays a few hundred bytes")
+    func headMemory() {
+        var rng = SeededGenerator(seed: 5)
+        let times = TimeModel.regular.generate(120, using: &rng)
+        let values = ValueModel.counter.generate(120, using: &rng)
+        let head = makeHead(zip(times, values).map { Sample(t: $0, v: $1) })
+        #expect(head.allocatedBytes < 400, "\(head.allocatedBytes) bytes")
+        // Increments uniform in 0...60 carry about 6 bits each.
+        #expect(head.seal().bytes.count < 110)
+    }
+}

@@ -9,14 +9,14 @@ import Storage
 /// `error` says where; the iterator never reads outside its bytes.
 public final class ChunkIterator: SampleIterator {
     /// Keeps the bytes alive (a mapping or a `ChunkByteStorage`).
-    private let owner: AnyObject?
+    private var owner: AnyObject?
     /// The decoding state, behind a pointer: mutating it through a `let`
     /// pointer needs no per-access exclusivity check, unlike a `var`
     /// property of a class.
     private let cursor: UnsafeMutablePointer<ChunkCursor>
 
     /// Samples in the chunk.
-    public let count: Int
+    public private(set) var count: Int
 
     init(encoding: ChunkEncoding, bytes: UnsafeRawBufferPointer, owner: AnyObject?) throws {
         let state = try ChunkCursor(encoding: encoding, bytes: bytes)
@@ -63,6 +63,22 @@ public final class ChunkIterator: SampleIterator {
     public var value: Double { Double(bitPattern: cursor.pointee.currentBits) }
 
     public func next() -> Bool { cursor.pointee.next() }
+
+    /// Points this iterator at another chunk, so a querier walking a
+    /// series's chunks allocates one iterator instead of one per chunk.
+    /// On error the iterator is left empty.
+    public func reset(encoding: ChunkEncoding, bytes: UnsafeRawBufferPointer, owner: AnyObject?) throws {
+        do {
+            cursor.pointee = try ChunkCursor(encoding: encoding, bytes: bytes)
+            self.owner = owner
+            count = cursor.pointee.count
+        } catch {
+            cursor.pointee = ChunkCursor(empty: error as? ChunkError)
+            self.owner = nil
+            count = 0
+            throw error
+        }
+    }
 
     public func seek(_ t: Timestamp) -> Bool { cursor.pointee.seek(t) }
 }
