@@ -70,3 +70,21 @@ struct ChunkXORTests {
         #expect(it.error == nil)
     }
 }
+
+@Suite("Head chunk restore")
+struct ChunkRestoreTests {
+    @Test("a restored head continues exactly like the original")
+    func restoreThenAppend() throws {
+        var rng = SeededGenerator(seed: 11)
+        let times = TimeModel.jittered.generate(90, using: &rng)
+        let values = ValueModel.decimalsWithAwkward.generate(90, using: &rng)
+        var original = makeHead(zip(times.prefix(60), values.prefix(60)).map { Sample(t: $0, v: $1) })
+        var restored = try HeadChunk(restoring: original.seal())
+        for (t, v) in zip(times.dropFirst(60), values.dropFirst(60)) {
+            original.append(t, v)
+            restored.append(t, v)
+        }
+        #expect(restored.bytes == original.bytes)
+        #expect(restored.count == 90 && restored.minTime == times[0] && restored.maxTime == times[89])
+    }
+}

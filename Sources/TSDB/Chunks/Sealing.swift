@@ -68,3 +68,15 @@ extension SealedChunk {
         return encode(timestamps: times, values: values)
     }
 }
+
+extension HeadChunk {
+    /// A head chunk holding the samples of `chunk` (any encoding), ready for
+    /// more appends: how a store reopens a head chunk it wrote out. Throws
+    /// if the chunk does not decode.
+    public init(restoring chunk: SealedChunk) throws {
+        self.init()
+        let it = chunk.makeIterator()
+        while it.next() { append(it.timestamp, it.value) }
+        if let error = it.error { throw error }
+    }
+}
