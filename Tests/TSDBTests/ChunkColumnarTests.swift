@@ -165,3 +165,40 @@ struct ChunkMergeTests {
         #expect(head.seal().bytes.count < 110)
     }
 }
+
+@Suite("Timestamp layouts")
+struct ChunkTimestampLayoutTests {
+    static func layout(_ times: [Int64]) throws -> (ChunkLayout, Int) {
+        let chunk = SealedChunk.encode(timestamps: times, values: Array(repeating: 1, count: times.count))
+        #expect(try decodeSealed(chunk).map(\.t) == times)
+        let layout = try chunk.bytes.withUnsafeBytes { try ChunkLayout(encoding: chunk.encoding, bytes: $0) }
+        return (layout, chunk.bytes.count)
+    }
+
+    @Test("scrape delays of a few ms around a fixed grid are coded as grid offsets")
+    func jitterUsesGrid() throws {
+        var rng = SeededGenerator(seed: 3)
+        let times = (0..<120).map { 1_767_225_600_000 + Int64($0) * 15_000 + Int64.random(in: 0...3, using: &rng) }
+        let (layout, bytes) = try Self.layout(times)
+        #expect(layout.timestamps.hasPrefix("grid"), "\(layout)")
+        // Two bits of delay a sample plus the header.
+        #expect(bytes <= 50, "\(bytes) bytes")
+    }
+
+    @Test("a missed scrape costs a few bytes, not a bit per sample")
+    func missedScrapeIsSparse() throws {
+        var times = (0..<120).map { Int64($0) * 15_000 }
+        for i in 60..<120 { times[i] += 15_000 }
+        let (layout, bytes) = try Self.layout(times)
+        #expect(layout.timestamps.hasPrefix("delta sparse"), "\(layout)")
+        #expect(bytes <= 18, "\(bytes) bytes")
+    }
+
+    @Test("timestamps on whole seconds use a divisor")
+    func secondsUseDivisor() throws {
+        var rng = SeededGenerator(seed: 4)
+        let times = TimeModel.secondsAligned.generate(200, using: &rng)
+        let (layout, _) = try Self.layout(times)
+        #expect(layout.timestamps.contains("gcd=1000"), "\(layout)")
+    }
+}

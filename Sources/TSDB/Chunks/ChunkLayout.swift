@@ -37,7 +37,7 @@ public struct ChunkLayout: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func describe(_ column: IntColumnDecoder) -> String {
-        var s = column.order == 1 ? "delta " : "dod "
+        var s = ["grid ", "delta ", "dod "][column.order]
         switch column.packing {
         case .constant: s += "constant"
         case .frameOfReference: s += "bits w=\(column.k)"

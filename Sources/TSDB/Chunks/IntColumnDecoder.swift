@@ -31,11 +31,12 @@ struct IntColumnDecoder {
         current = first
         guard count > 1 else { return }
         order = Int(reader.read(2))
-        guard order == 1 || (order == 2 && count > 2) else {
+        guard order == 1 || ((order == 2 || order == 0) && count > 2) else {
             throw errors.corrupt("order", "\(order) is not a residual order for \(count) values", reader)
         }
-        if order == 2 {
-            guard let d = reader.readVarint() else { throw errors.truncated("first delta", reader) }
+        if order != 1 {
+            // The first delta (order 2) or the grid step (order 0).
+            guard let d = reader.readVarint() else { throw errors.truncated(order == 2 ? "first delta" : "grid step", reader) }
             delta = d
         }
         let rawPacking = reader.read(3)
@@ -48,10 +49,10 @@ struct IntColumnDecoder {
         }
         guard let b = reader.readVarint() else { throw errors.truncated("base", reader) }
         base = b
-        try parseParameters(&reader, residuals: count - order, errors: errors)
+        try parseParameters(&reader, residuals: count - max(order, 1), errors: errors)
 
         var payloadBits: Int?
-        if packing == .frameOfReference { payloadBits = (count - order) * k }
+        if packing == .frameOfReference { payloadBits = (count - max(order, 1)) * k }
         if packing == .constant { payloadBits = 0 }
         if withLength, packing.hasVariableLength {
             guard let length = reader.readUVarint() else { throw errors.truncated("payload length", reader) }
@@ -93,19 +94,24 @@ struct IntColumnDecoder {
     mutating func next() -> Int64 {
         defer { produced &+= 1 }
         if produced == 0 { return current }
-        let r = nextResidual() &* Int64(bitPattern: gcd)
-        if order == 1 {
-            current &+= r
-        } else {
-            if produced > 1 { delta &+= r }
+        let g = Int64(bitPattern: gcd)
+        switch order {
+        case 1:
+            current &+= nextResidual() &* g
+            return current
+        case 2:
+            if produced > 1 { delta &+= nextResidual() &* g }
             current &+= delta
+            return current
+        default:
+            // `current` walks the grid; the residual is the offset from it.
+            current &+= delta
+            return current &+ nextResidual() &* g
         }
-        return current
     }
 
     @inline(__always)
     private mutating func nextResidual() -> Int64 {
-        if order == 2, produced == 1 { return 0 }
         switch packing {
         case .constant:
             return base

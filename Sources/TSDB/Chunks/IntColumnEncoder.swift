@@ -32,8 +32,10 @@ struct IntColumnPlan {
 }
 
 /// Chooses and writes the smallest encoding of an integer sequence: the
-/// first value, then residuals of order 1 (deltas) or 2 (deltas of deltas),
-/// divided by their common divisor and packed by one of `IntPacking`.
+/// first value, then residuals of order 1 (deltas), 2 (deltas of deltas) or
+/// 0 (offsets from a straight line, for timestamps jittering around a
+/// scrape grid), divided by their common divisor and packed by one of
+/// `IntPacking`.
 ///
 /// All arithmetic wraps, so any Int64 sequence round-trips exactly; only
 /// the size suffers on absurd inputs.
@@ -53,8 +55,10 @@ struct IntColumnEncoder {
         if values.count == 1 { return IntColumnPlan(headerBits: firstBits) }
         var chosen = planResiduals(values, order: 1, withLength: withLength)
         if values.count > 2 {
-            let second = planResiduals(values, order: 2, withLength: withLength)
-            if second.totalBits < chosen.totalBits { chosen = second }
+            for order in [2, 0] {
+                let other = planResiduals(values, order: order, withLength: withLength)
+                if other.totalBits < chosen.totalBits { chosen = other }
+            }
         }
         chosen.headerBits += firstBits
         return chosen
@@ -66,6 +70,7 @@ struct IntColumnEncoder {
         guard values.count > 1 else { return }
         w.write(UInt64(plan.order), 2)
         if plan.order == 2 { w.writeVarint(values[1] &- values[0]) }
+        if plan.order == 0 { w.writeVarint(Self.gridStep(values)) }
         w.write(UInt64(plan.packing.rawValue), 3)
         if plan.packing != .constant {
             w.writeBit(plan.gcd != 1)
@@ -90,10 +95,18 @@ struct IntColumnEncoder {
 
     private mutating func computeResiduals(_ values: [Int64], order: Int, gcd: UInt64) {
         residuals.removeAll(keepingCapacity: true)
-        if order == 1 {
+        switch order {
+        case 1:
             for i in 1..<values.count { residuals.append(values[i] &- values[i - 1]) }
-        } else {
+        case 2:
             for i in 2..<values.count { residuals.append((values[i] &- values[i - 1]) &- (values[i - 1] &- values[i - 2])) }
+        default:
+            let step = Self.gridStep(values)
+            var grid = values[0]
+            for i in 1..<values.count {
+                grid &+= step
+                residuals.append(values[i] &- grid)
+            }
         }
         if gcd > 1 {
             let g = Int64(gcd)
@@ -105,7 +118,9 @@ struct IntColumnEncoder {
         computeResiduals(values, order: order, gcd: 1)
         var common = IntColumnPlan()
         common.order = order
-        common.headerBits = 2 + 3 + (order == 2 ? varintBits(values[1] &- values[0]) : 0)
+        common.headerBits = 2 + 3
+        if order == 2 { common.headerBits += varintBits(values[1] &- values[0]) }
+        if order == 0 { common.headerBits += varintBits(Self.gridStep(values)) }
         var (lo, hi) = bounds()
         if lo == hi {
             common.packing = .constant
@@ -148,6 +163,11 @@ struct IntColumnEncoder {
         }
         // Frame of reference always applies, so there is a candidate.
         return best ?? common
+    }
+
+    /// Slope of the line through the first and last value (wrapping).
+    static func gridStep(_ values: [Int64]) -> Int64 {
+        (values[values.count - 1] &- values[0]) / Int64(values.count - 1)
     }
 
     private func bounds() -> (Int64, Int64) {
