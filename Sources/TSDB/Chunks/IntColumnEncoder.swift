@@ -165,9 +165,15 @@ struct IntColumnEncoder {
         return best ?? common
     }
 
-    /// Slope of the line through the first and last value (wrapping).
+    /// Slope of the line through the first and last value (wrapping),
+    /// rounded to nearest: when the first and last scrape are delayed by
+    /// different amounts, this still finds the exact interval.
     static func gridStep(_ values: [Int64]) -> Int64 {
-        (values[values.count - 1] &- values[0]) / Int64(values.count - 1)
+        let span = values[values.count - 1] &- values[0]
+        let intervals = Int64(values.count - 1)
+        let (quotient, remainder) = span.quotientAndRemainder(dividingBy: intervals)
+        guard remainder.magnitude * 2 >= intervals.magnitude else { return quotient }
+        return span < 0 ? quotient &- 1 : quotient &+ 1
     }
 
     private func bounds() -> (Int64, Int64) {
