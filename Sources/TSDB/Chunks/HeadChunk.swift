@@ -1,5 +1,7 @@
 /// The open chunk of a series: samples are appended one at a time into a
-/// Gorilla (`ChunkEncoding.xor`) bit stream, about 1.4 bytes per sample.
+/// Gorilla (`ChunkEncoding.xor`) bit stream, 1.3 to 3 bytes per sample
+/// (2.6 on the benchmark dataset, about 400 heap bytes for 120 samples).
+/// `seal()` then re-encodes it about three times smaller.
 ///
 /// A value type with copy-on-write bytes: copying a `HeadChunk` (or making an
 /// iterator) is a cheap snapshot of the samples appended so far; the next

@@ -142,14 +142,14 @@ struct IntColumnEncoder {
         let median = sorted[sorted.count / 2]
         var candidates: [IntColumnPlan] = []
         let width = bitWidth(UInt64(bitPattern: hi &- lo))
-        candidates.append(with(common, .frameOfReference, base: lo, parameter: width, header: 7,
+        candidates.append(candidate(common, .frameOfReference, base: lo, parameter: width, header: 7,
                                payload: residuals.count * width))
         mapResiduals { UInt64(bitPattern: $0 &- lo) }
-        if let (k, bits) = bestRice() { candidates.append(with(common, .riceOffset, base: lo, parameter: k, header: 6, payload: bits)) }
+        if let (k, bits) = bestRice() { candidates.append(candidate(common, .riceOffset, base: lo, parameter: k, header: 6, payload: bits)) }
         mapResiduals { zigzagEncode($0 &- median) }
-        if let (k, bits) = bestRice() { candidates.append(with(common, .riceZigzag, base: median, parameter: k, header: 6, payload: bits)) }
+        if let (k, bits) = bestRice() { candidates.append(candidate(common, .riceZigzag, base: median, parameter: k, header: 6, payload: bits)) }
         if let (k, bits) = bestExpGolomb(mapped) {
-            candidates.append(with(common, .expGolombZigzag, base: median, parameter: k, header: 6, payload: bits))
+            candidates.append(candidate(common, .expGolombZigzag, base: median, parameter: k, header: 6, payload: bits))
         }
         if let sparse = planSparse(common, base: median) { candidates.append(sparse) }
 
@@ -185,7 +185,7 @@ struct IntColumnEncoder {
         return (lo, hi)
     }
 
-    private func with(_ common: IntColumnPlan, _ packing: IntPacking, base: Int64, parameter: Int, header: Int, payload: Int) -> IntColumnPlan {
+    private func candidate(_ common: IntColumnPlan, _ packing: IntPacking, base: Int64, parameter: Int, header: Int, payload: Int) -> IntColumnPlan {
         var p = common
         p.packing = packing
         p.base = base
@@ -254,7 +254,7 @@ struct IntColumnEncoder {
             if gaps.count * 4 > residuals.count { return nil }
         }
         guard let (gapK, gapBits) = bestExpGolomb(gaps), let (valueK, valueBits) = bestExpGolomb(values) else { return nil }
-        var p = with(common, .sparse, base: base, parameter: gapK, header: 12 + uvarintSize(UInt64(gaps.count)) * 8,
+        var p = candidate(common, .sparse, base: base, parameter: gapK, header: 12 + uvarintSize(UInt64(gaps.count)) * 8,
                      payload: gapBits + valueBits)
         p.sparseValueK = valueK
         p.sparseCount = gaps.count
