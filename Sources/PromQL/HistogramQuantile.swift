@@ -1,0 +1,132 @@
+import Model
+
+extension Evaluator {
+    /// `histogram_quantile` over classic `le` buckets.
+    func histogramQuantile(_ c: Call, _ grid: StepGrid) throws -> [StepSeries] {
+        let q = try eval(c.args[0], grid).scalarValue
+        let input = try eval(c.args[1], grid).vectorValue
+        for v in q where v.isNaN || v < 0 || v > 1 {
+            warn("quantile value should be between 0 and 1, got \(formatPromFloat(v))", c.args[0].position)
+            break
+        }
+        // Group series by their labels without `le`, once for all steps.
+        var groupIndex: [Labels: Int] = [:]
+        var groupLabels: [Labels] = []
+        var members: [[(Int, Double)]] = []
+        for (k, s) in input.enumerated() {
+            let leText = s.labels[LabelName.bucket]
+            guard let le = parseBucketBound(leText) else {
+                if s.hasAnyValue {
+                    warn("bucket label \"le\" is missing or has a malformed value of \(quoteLabelValue(leText)) for metric name \(quoteLabelValue(s.labels.metricName))",
+                         c.args[1].position)
+                }
+                continue
+            }
+            let key = s.labels.removing(LabelName.bucket)
+            let g: Int
+            if let existing = groupIndex[key] {
+                g = existing
+            } else {
+                g = groupLabels.count
+                groupIndex[key] = g
+                groupLabels.append(key)
+                members.append([])
+            }
+            members[g].append((k, le))
+        }
+        var out: [StepSeries] = []
+        var buckets: [(upper: Double, count: Double)] = []
+        for g in groupLabels.indices {
+            var values = [Double](repeating: absentValue, count: grid.count)
+            var any = false
+            for i in 0..<grid.count {
+                buckets.removeAll(keepingCapacity: true)
+                for (k, le) in members[g] {
+                    let v = input[k].values[i]
+                    if !isAbsent(v) { buckets.append((le, v)) }
+                }
+                if buckets.isEmpty { continue }
+                let (value, forced) = bucketQuantile(q[i], &buckets)
+                if forced {
+                    info("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \(quoteLabelValue(groupLabels[g].metricName))",
+                         c.args[1].position)
+                }
+                values[i] = value
+                any = true
+            }
+            if any { out.append(StepSeries(labels: groupLabels[g], values: values, dropName: true)) }
+        }
+        return out
+    }
+}
+
+func parseBucketBound(_ s: String) -> Double? {
+    guard !s.isEmpty else { return nil }
+    switch s.lowercased() {
+    case "+inf", "inf", "+infinity", "infinity": return .infinity
+    case "-inf", "-infinity": return -.infinity
+    case "nan": return .nan
+    default: return Double(s)
+    }
+}
+
+/// Prometheus's BucketQuantile; returns the value and whether monotonicity had to be forced.
+func bucketQuantile(_ q: Double, _ buckets: inout [(upper: Double, count: Double)]) -> (Double, Bool) {
+    if q.isNaN { return (.nan, false) }
+    if q < 0 { return (-.infinity, false) }
+    if q > 1 { return (.infinity, false) }
+    buckets.sort { $0.upper < $1.upper }
+    guard let last = buckets.last, last.upper == .infinity else { return (.nan, false) }
+    // Coalesce buckets with the same upper bound.
+    var merged: [(upper: Double, count: Double)] = []
+    merged.reserveCapacity(buckets.count)
+    for b in buckets {
+        if let l = merged.last, l.upper == b.upper {
+            merged[merged.count - 1].count += b.count
+        } else {
+            merged.append(b)
+        }
+    }
+    var forced = false
+    var prev = merged[0].count
+    for i in 1..<merged.count {
+        let curr = merged[i].count
+        if curr == prev { continue }
+        if almostEqual(prev, curr, 1e-12) {
+            merged[i].count = prev
+            continue
+        }
+        if curr < prev {
+            merged[i].count = prev
+            forced = true
+            continue
+        }
+        prev = curr
+    }
+    guard merged.count >= 2 else { return (.nan, forced) }
+    let observations = merged[merged.count - 1].count
+    if observations == 0 { return (.nan, forced) }
+    var rank = q * observations
+    var b = 0
+    while b < merged.count - 1, merged[b].count < rank { b += 1 }
+    if b == merged.count - 1 { return (merged[merged.count - 2].upper, forced) }
+    if b == 0 && merged[0].upper <= 0 { return (merged[0].upper, forced) }
+    var bucketStart = 0.0
+    let bucketEnd = merged[b].upper
+    var count = merged[b].count
+    if b > 0 {
+        bucketStart = merged[b - 1].upper
+        count -= merged[b - 1].count
+        rank -= merged[b - 1].count
+    }
+    return (bucketStart + (bucketEnd - bucketStart) * (rank / count), forced)
+}
+
+/// Relative comparison like Prometheus's util/almost.Equal.
+func almostEqual(_ a: Double, _ b: Double, _ epsilon: Double) -> Bool {
+    if a == b { return true }
+    let minNormal = 2.2250738585072014e-308
+    let diff = abs(a - b)
+    if a == 0 || b == 0 || abs(a) + abs(b) < minNormal { return diff < epsilon * minNormal }
+    return diff / min(abs(a) + abs(b), Double.greatestFiniteMagnitude) < epsilon
+}

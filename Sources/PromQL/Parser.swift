@@ -1,0 +1,564 @@
+import Model
+
+/// A syntax or type error in a PromQL expression.
+public struct ParseError: Error, Sendable, CustomStringConvertible {
+    /// Byte offset in the query where the problem starts.
+    public var position: Int
+    public var message: String
+    /// The query, when known, to render `line:column`.
+    public var query: String?
+
+    public init(position: Int, message: String, query: String? = nil) {
+        self.position = position
+        self.message = message
+        self.query = query
+    }
+
+    /// 1-based line and column of `position` in `query`.
+    public var lineAndColumn: (line: Int, column: Int) {
+        lineColumn(of: position, in: query ?? "")
+    }
+
+    /// `1:5: parse error: unexpected ...`, as Prometheus words it.
+    public var description: String {
+        let (line, col) = lineAndColumn
+        return "\(line):\(col): parse error: \(message)"
+    }
+}
+
+/// 1-based line and column of a byte offset, as Prometheus reports positions.
+func lineColumn(of offset: Int, in query: String) -> (line: Int, column: Int) {
+    var line = 1
+    var lastBreak = -1
+    for (i, b) in query.utf8.enumerated() {
+        if i >= offset { break }
+        if b == 10 {
+            line += 1
+            lastBreak = i
+        }
+    }
+    return (line, offset - lastBreak)
+}
+
+/// Parses PromQL text into an `Expr`.
+public enum PromQLParser {
+    /// Parses and type-checks an expression.
+    public static func parse(_ query: String) throws(ParseError) -> Expr {
+        do throws(ParseError) {
+            var p = try Parser(query)
+            let expr = try p.parseExpression(minPrecedence: 0)
+            if p.current.kind != .eof {
+                throw ParseError(position: p.current.start, message: "unexpected \(p.describe(p.current))")
+            }
+            try TypeChecker.check(expr)
+            return expr
+        } catch {
+            var e = error
+            e.query = query
+            throw e
+        }
+    }
+}
+
+struct Parser {
+    let tokens: [Token]
+    var index = 0
+
+    init(_ query: String) throws(ParseError) {
+        tokens = try Lexer.tokenize(query)
+    }
+
+    var current: Token { tokens[index] }
+    func peek(_ n: Int = 1) -> Token { tokens[min(index + n, tokens.count - 1)] }
+
+    mutating func advance() -> Token {
+        let t = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+
+    func describe(_ t: Token) -> String {
+        switch t.kind {
+        case .eof: return "end of input"
+        case .identifier: return "identifier \"\(t.text)\""
+        case .number: return "number \"\(t.text)\""
+        case .duration: return "duration \"\(t.text)\""
+        case .string: return "string \(quoteLabelValue(t.text))"
+        default: return "\"\(t.text)\""
+        }
+    }
+
+    func isKeyword(_ t: Token, _ word: String) -> Bool {
+        t.kind == .identifier && t.text.lowercased() == word
+    }
+
+    mutating func expect(_ kind: TokenKind, _ context: String) throws(ParseError) -> Token {
+        guard current.kind == kind else {
+            throw ParseError(position: current.start, message: "unexpected \(describe(current)) in \(context)")
+        }
+        return advance()
+    }
+
+    // MARK: Binary expressions
+
+    func binaryOp(_ t: Token) -> BinaryOp? {
+        switch t.kind {
+        case .add: return .add
+        case .sub: return .sub
+        case .mul: return .mul
+        case .div: return .div
+        case .mod: return .mod
+        case .pow: return .pow
+        case .eql: return .eql
+        case .neq: return .neq
+        case .lss: return .lss
+        case .lte: return .lte
+        case .gtr: return .gtr
+        case .gte: return .gte
+        case .identifier:
+            switch t.text.lowercased() {
+            case "and": return .and
+            case "or": return .or
+            case "unless": return .unless
+            case "atan2": return .atan2
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    mutating func parseExpression(minPrecedence: Int) throws(ParseError) -> Expr {
+        var lhs = try parseUnary()
+        while let op = binaryOp(current), op.precedence >= minPrecedence {
+            let opToken = advance()
+            var returnBool = false
+            if isKeyword(current, "bool") {
+                guard op.isComparison else {
+                    throw ParseError(position: current.start, message: "bool modifier can only be used on comparison operators")
+                }
+                _ = advance()
+                returnBool = true
+            }
+            let matching = try parseVectorMatching(op)
+            let next = op.isRightAssociative ? op.precedence : op.precedence + 1
+            let rhs = try parseExpression(minPrecedence: next)
+            lhs = .binary(BinaryExpr(op: op, lhs: lhs, rhs: rhs, returnBool: returnBool, matching: matching,
+                                     opPosition: PositionRange(start: opToken.start, end: opToken.end)))
+        }
+        return lhs
+    }
+
+    mutating func parseVectorMatching(_ op: BinaryOp) throws(ParseError) -> VectorMatching? {
+        var m = VectorMatching()
+        m.cardinality = op.isSetOperator ? .manyToMany : .oneToOne
+        var explicit = false
+        if isKeyword(current, "on") || isKeyword(current, "ignoring") {
+            m.on = isKeyword(current, "on")
+            _ = advance()
+            m.matchingLabels = try parseLabelList()
+            explicit = true
+        }
+        if isKeyword(current, "group_left") || isKeyword(current, "group_right") {
+            let tok = advance()
+            if op.isSetOperator {
+                throw ParseError(position: tok.start, message: "no grouping allowed for \"\(op.rawValue)\" operation")
+            }
+            m.cardinality = isKeyword(tok, "group_left") ? .manyToOne : .oneToMany
+            if current.kind == .leftParen { m.include = try parseLabelList() }
+            explicit = true
+        }
+        if explicit {
+            for l in m.include where m.on && m.matchingLabels.contains(l) {
+                throw ParseError(position: current.start, message: "label \"\(l)\" must not occur in ON and GROUP clause at once")
+            }
+        }
+        return explicit || op.isSetOperator ? m : nil
+    }
+
+    /// `(a, b, "c.d")`; trailing comma allowed.
+    mutating func parseLabelList() throws(ParseError) -> [String] {
+        _ = try expect(.leftParen, "grouping opts")
+        var out: [String] = []
+        while current.kind != .rightParen {
+            let t = advance()
+            switch t.kind {
+            case .identifier:
+                guard isValidLegacyLabelName(t.text) else {
+                    throw ParseError(position: t.start, message: "invalid label name \(quoteLabelValue(t.text))")
+                }
+                out.append(t.text)
+            case .string:
+                out.append(t.text)
+            default:
+                throw ParseError(position: t.start, message: "unexpected \(describe(t)) in grouping opts, expected label")
+            }
+            if current.kind == .comma {
+                _ = advance()
+            } else if current.kind != .rightParen {
+                throw ParseError(position: current.start, message: "unexpected \(describe(current)) in grouping opts, expected \",\" or \")\"")
+            }
+        }
+        _ = advance()
+        return out
+    }
+
+    // MARK: Unary and postfix
+
+    mutating func parseUnary() throws(ParseError) -> Expr {
+        if current.kind == .add || current.kind == .sub {
+            let opTok = advance()
+            let operand = try parseExpression(minPrecedence: BinaryOp.pow.precedence)
+            if case .number(var n) = operand {
+                if opTok.kind == .sub { n.value = -n.value }
+                n.position.start = opTok.start
+                return .number(n)
+            }
+            let pos = PositionRange(start: opTok.start, end: operand.position.end)
+            return .unary(UnaryExpr(op: opTok.kind == .sub ? .sub : .add, expr: operand, position: pos))
+        }
+        return try parsePostfix(try parsePrimary())
+    }
+
+    mutating func parsePostfix(_ base: Expr) throws(ParseError) -> Expr {
+        var expr = base
+        while true {
+            if current.kind == .leftBracket {
+                expr = try parseRangeOrSubquery(expr)
+            } else if isKeyword(current, "offset") {
+                let tok = advance()
+                let offset = try parseSignedDuration("offset")
+                expr = try applyOffset(expr, offset, at: tok)
+            } else if current.kind == .at {
+                let tok = advance()
+                let at = try parseAtValue()
+                expr = try applyAt(expr, at, at: tok)
+            } else {
+                return expr
+            }
+        }
+    }
+
+    mutating func parseRangeOrSubquery(_ expr: Expr) throws(ParseError) -> Expr {
+        let open = advance()
+        let range = try parseDurationValue("range")
+        if current.kind == .rightBracket {
+            let close = advance()
+            guard case .vectorSelector(let vs) = expr else {
+                throw ParseError(position: open.start, message: "ranges only allowed for vector selectors")
+            }
+            if vs.offset != 0 || vs.at != .none {
+                throw ParseError(position: open.start, message: "no offset or @ modifiers allowed before range")
+            }
+            return .matrixSelector(MatrixSelector(selector: vs, range: range,
+                                                  position: PositionRange(start: vs.position.start, end: close.end)))
+        }
+        _ = try expect(.colon, "subquery selector")
+        var step: Int64?
+        if current.kind != .rightBracket { step = try parseDurationValue("subquery step") }
+        let close = try expect(.rightBracket, "subquery selector")
+        return .subquery(SubqueryExpr(expr: expr, range: range, step: step,
+                                      position: PositionRange(start: expr.position.start, end: close.end)))
+    }
+
+    /// A duration literal, or a number of seconds (PromQL 3 allows `[100]`), in ms.
+    mutating func parseDurationValue(_ context: String) throws(ParseError) -> Int64 {
+        let t = advance()
+        switch t.kind {
+        case .duration:
+            guard let d = PromDuration(t.text) else {
+                throw ParseError(position: t.start, message: "bad duration syntax: \"\(t.text)\"")
+            }
+            return d.milliseconds
+        case .number:
+            let v = parseNumberLiteral(t.text)
+            guard v.isFinite, abs(v) < 9.2e15 else {
+                throw ParseError(position: t.start, message: "invalid \(context) duration: \(t.text)")
+            }
+            return Int64((v * 1000).rounded())
+        default:
+            throw ParseError(position: t.start, message: "unexpected \(describe(t)) in \(context), expected duration")
+        }
+    }
+
+    mutating func parseSignedDuration(_ context: String) throws(ParseError) -> Int64 {
+        var sign: Int64 = 1
+        if current.kind == .sub {
+            _ = advance()
+            sign = -1
+        } else if current.kind == .add {
+            _ = advance()
+        }
+        return sign * (try parseDurationValue(context))
+    }
+
+    mutating func parseAtValue() throws(ParseError) -> (AtModifier, Int) {
+        let start = current.start
+        if isKeyword(current, "start") || isKeyword(current, "end") {
+            let word = advance()
+            _ = try expect(.leftParen, "@ modifier")
+            let close = try expect(.rightParen, "@ modifier")
+            return (word.text.lowercased() == "start" ? .start : .end, close.end)
+        }
+        var sign = 1.0
+        if current.kind == .sub || current.kind == .add {
+            if current.kind == .sub { sign = -1 }
+            _ = advance()
+        }
+        let t = advance()
+        guard t.kind == .number || t.kind == .duration else {
+            throw ParseError(position: t.start, message: "unexpected \(describe(t)) in @, expected timestamp")
+        }
+        let seconds = sign * (t.kind == .duration ? Double(PromDuration(t.text)?.milliseconds ?? 0) / 1000 : parseNumberLiteral(t.text))
+        guard seconds.isFinite, abs(seconds) < 9.2e15 else {
+            throw ParseError(position: start, message: "timestamp out of bounds for @ modifier: \(seconds)")
+        }
+        return (.timestamp(Int64((seconds * 1000).rounded())), t.end)
+    }
+
+    func applyOffset(_ expr: Expr, _ offset: Int64, at tok: Token) throws(ParseError) -> Expr {
+        let end = tokens[index - 1].end
+        switch expr {
+        case .vectorSelector(var vs):
+            guard vs.offset == 0 else { throw ParseError(position: tok.start, message: "offset may not be set multiple times") }
+            vs.offset = offset
+            vs.position.end = end
+            return .vectorSelector(vs)
+        case .matrixSelector(var ms):
+            guard ms.selector.offset == 0 else { throw ParseError(position: tok.start, message: "offset may not be set multiple times") }
+            ms.selector.offset = offset
+            ms.position.end = end
+            return .matrixSelector(ms)
+        case .subquery(var sq):
+            guard sq.offset == 0 else { throw ParseError(position: tok.start, message: "offset may not be set multiple times") }
+            sq.offset = offset
+            sq.position.end = end
+            return .subquery(sq)
+        default:
+            throw ParseError(position: tok.start, message: "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery")
+        }
+    }
+
+    func applyAt(_ expr: Expr, _ at: (AtModifier, Int), at tok: Token) throws(ParseError) -> Expr {
+        let dup = ParseError(position: tok.start, message: "@ <timestamp> may not be set multiple times")
+        switch expr {
+        case .vectorSelector(var vs):
+            guard vs.at == .none else { throw dup }
+            vs.at = at.0
+            vs.position.end = at.1
+            return .vectorSelector(vs)
+        case .matrixSelector(var ms):
+            guard ms.selector.at == .none else { throw dup }
+            ms.selector.at = at.0
+            ms.position.end = at.1
+            return .matrixSelector(ms)
+        case .subquery(var sq):
+            guard sq.at == .none else { throw dup }
+            sq.at = at.0
+            sq.position.end = at.1
+            return .subquery(sq)
+        default:
+            throw ParseError(position: tok.start, message: "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery")
+        }
+    }
+
+    // MARK: Primary expressions
+
+    mutating func parsePrimary() throws(ParseError) -> Expr {
+        let t = current
+        switch t.kind {
+        case .number:
+            _ = advance()
+            return .number(NumberLiteral(value: parseNumberLiteral(t.text), position: PositionRange(start: t.start, end: t.end)))
+        case .duration:
+            _ = advance()
+            guard let d = PromDuration(t.text) else {
+                throw ParseError(position: t.start, message: "bad duration syntax: \"\(t.text)\"")
+            }
+            return .number(NumberLiteral(value: Double(d.milliseconds) / 1000, position: PositionRange(start: t.start, end: t.end),
+                                         isDuration: true))
+        case .string:
+            _ = advance()
+            return .string(StringLiteral(value: t.text, position: PositionRange(start: t.start, end: t.end)))
+        case .leftParen:
+            _ = advance()
+            let inner = try parseExpression(minPrecedence: 0)
+            let close = try expect(.rightParen, "paren expression")
+            return .paren(ParenExpr(expr: inner, position: PositionRange(start: t.start, end: close.end)))
+        case .leftBrace:
+            return .vectorSelector(try parseSelector(name: nil, start: t.start))
+        case .identifier:
+            return try parseIdentifierExpr()
+        default:
+            throw ParseError(position: t.start, message: "unexpected \(describe(t))")
+        }
+    }
+
+    mutating func parseIdentifierExpr() throws(ParseError) -> Expr {
+        let t = current
+        let lower = t.text.lowercased()
+        if let op = AggregateOp(rawValue: lower), peek().kind == .leftParen || isKeyword(peek(), "by") || isKeyword(peek(), "without") {
+            return try parseAggregate(op)
+        }
+        if peek().kind == .leftParen {
+            guard let fn = FunctionDef.named(t.text) else {
+                throw ParseError(position: t.start, message: "unknown function with name \"\(t.text)\"")
+            }
+            return try parseCall(fn)
+        }
+        switch lower {
+        case "and", "or", "unless", "atan2", "bool", "by", "without", "on", "ignoring", "group_left", "group_right", "offset":
+            throw ParseError(position: t.start, message: "unexpected \(describe(t))")
+        default:
+            break
+        }
+        _ = advance()
+        return .vectorSelector(try parseSelector(name: t.text, start: t.start))
+    }
+
+    mutating func parseCall(_ fn: FunctionDef) throws(ParseError) -> Expr {
+        let nameTok = advance()
+        _ = advance() // (
+        var args: [Expr] = []
+        while current.kind != .rightParen {
+            args.append(try parseExpression(minPrecedence: 0))
+            if current.kind == .comma {
+                _ = advance()
+            } else if current.kind != .rightParen {
+                throw ParseError(position: current.start, message: "unexpected \(describe(current)) in function call, expected \",\" or \")\"")
+            }
+        }
+        let close = advance()
+        return .call(Call(function: fn, args: args, position: PositionRange(start: nameTok.start, end: close.end)))
+    }
+
+    mutating func parseAggregate(_ op: AggregateOp) throws(ParseError) -> Expr {
+        let opTok = advance()
+        var grouping: [String] = []
+        var without = false
+        var haveGrouping = false
+        if isKeyword(current, "by") || isKeyword(current, "without") {
+            without = isKeyword(current, "without")
+            _ = advance()
+            grouping = try parseLabelList()
+            haveGrouping = true
+        }
+        _ = try expect(.leftParen, "aggregation")
+        var args: [Expr] = []
+        while current.kind != .rightParen {
+            args.append(try parseExpression(minPrecedence: 0))
+            if current.kind == .comma {
+                _ = advance()
+            } else if current.kind != .rightParen {
+                throw ParseError(position: current.start, message: "unexpected \(describe(current)) in aggregation, expected \",\" or \")\"")
+            }
+        }
+        var end = advance().end
+        if !haveGrouping, isKeyword(current, "by") || isKeyword(current, "without") {
+            without = isKeyword(current, "without")
+            _ = advance()
+            grouping = try parseLabelList()
+            end = tokens[index - 1].end
+        }
+        let pos = PositionRange(start: opTok.start, end: end)
+        let expected = op.hasParameter ? 2 : 1
+        guard args.count == expected else {
+            if args.isEmpty {
+                throw ParseError(position: opTok.start, message: "no arguments for aggregate expression provided")
+            }
+            throw ParseError(position: opTok.start, message: "wrong number of arguments for aggregate expression provided, expected \(expected), got \(args.count)")
+        }
+        return .aggregate(AggregateExpr(op: op, expr: args[args.count - 1], param: op.hasParameter ? args[0] : nil,
+                                        grouping: grouping, without: without, position: pos))
+    }
+
+    /// Parses an optional `{...}` after a metric name (or the braces alone).
+    mutating func parseSelector(name: String?, start: Int) throws(ParseError) -> VectorSelector {
+        let metricName = name
+        // A quoted name inside the braces becomes a plain `__name__` matcher, as upstream prints it.
+        var quotedName: String?
+        var matchers: [Matcher] = []
+        var end = tokens[max(index - 1, 0)].end
+        if current.kind == .leftBrace {
+            _ = advance()
+            while current.kind != .rightBrace {
+                let labelTok = advance()
+                let label: String
+                switch labelTok.kind {
+                case .identifier: label = labelTok.text
+                case .string:
+                    if current.kind == .comma || current.kind == .rightBrace {
+                        // A lone quoted string is the metric name.
+                        if metricName != nil || quotedName != nil {
+                            throw ParseError(position: labelTok.start, message: "metric name must not be set twice: \(quoteLabelValue(metricName ?? quotedName ?? "")) or \(quoteLabelValue(labelTok.text))")
+                        }
+                        quotedName = labelTok.text
+                        if current.kind == .comma { _ = advance() }
+                        continue
+                    }
+                    label = labelTok.text
+                default:
+                    throw ParseError(position: labelTok.start, message: "unexpected \(describe(labelTok)) in label matching, expected label")
+                }
+                let opTok = advance()
+                let type: MatchType
+                switch opTok.kind {
+                case .assign: type = .equal
+                case .neq: type = .notEqual
+                case .eqlRegex: type = .regexMatch
+                case .neqRegex: type = .regexNoMatch
+                default:
+                    throw ParseError(position: opTok.start, message: "unexpected \(describe(opTok)) in label matching, expected label matching operator")
+                }
+                let valueTok = advance()
+                guard valueTok.kind == .string else {
+                    throw ParseError(position: valueTok.start, message: "unexpected \(describe(valueTok)) in label matching, expected string")
+                }
+                do {
+                    matchers.append(try Matcher(type, label, valueTok.text))
+                } catch {
+                    throw ParseError(position: valueTok.start, message: "\(error)")
+                }
+                if current.kind == .comma {
+                    _ = advance()
+                } else if current.kind != .rightBrace {
+                    throw ParseError(position: current.start, message: "unexpected \(describe(current)) in label matching, expected \",\" or \"}\"")
+                }
+            }
+            end = advance().end
+        }
+        if let metricName = metricName ?? quotedName {
+            if matchers.contains(where: { $0.name == LabelName.metricName }) {
+                throw ParseError(position: start, message: "metric name must not be set twice: \(quoteLabelValue(metricName))")
+            }
+            do {
+                matchers.insert(try Matcher(.equal, LabelName.metricName, metricName), at: 0)
+            } catch {
+                throw ParseError(position: start, message: "\(error)")
+            }
+        }
+        let pos = PositionRange(start: start, end: end)
+        if !matchers.contains(where: { !$0.matchesEmpty }) {
+            throw ParseError(position: start, message: "vector selector must contain at least one non-empty matcher")
+        }
+        return VectorSelector(name: name, matchers: matchers, position: pos)
+    }
+}
+
+/// Parses a PromQL number literal with Go's rules: integers with base
+/// prefixes (`0x1f`, octal `017`) first, then floats, `Inf` and `NaN`.
+func parseNumberLiteral(_ text: String) -> Double {
+    let s = text.replacingOccurrences(of: "_", with: "").lowercased()
+    switch s {
+    case "inf", "+inf": return .infinity
+    case "-inf": return -.infinity
+    case "nan": return .nan
+    default: break
+    }
+    if s.hasPrefix("0x"), let v = UInt64(s.dropFirst(2), radix: 16) { return Double(v) }
+    if s.hasPrefix("0o"), let v = UInt64(s.dropFirst(2), radix: 8) { return Double(v) }
+    if s.hasPrefix("0b"), let v = UInt64(s.dropFirst(2), radix: 2) { return Double(v) }
+    if s.count > 1, s.hasPrefix("0"), s.allSatisfy({ $0 >= "0" && $0 <= "7" }), let v = UInt64(s.dropFirst(), radix: 8) {
+        return Double(v)
+    }
+    return Double(s) ?? .nan
+}

@@ -1,0 +1,121 @@
+import Model
+
+extension Evaluator {
+    /// Loads the range-vector argument of a function: raw samples (stale
+    /// markers removed) covering every window the steps of `grid` need.
+    func rangeArgument(_ arg: Expr, _ grid: StepGrid, function: String) throws -> (series: [RawSeries], range: Int64, at: AtModifier, offset: Int64) {
+        switch arg.unwrapped {
+        case .matrixSelector(let ms):
+            let (lo, hi) = refBounds(grid, at: ms.selector.at, offset: ms.selector.offset)
+            let raw = try select(ms.selector, mint: lo - ms.range + 1, maxt: hi, range: ms.range, function: function)
+            var out: [RawSeries] = []
+            out.reserveCapacity(raw.count)
+            for var s in raw {
+                if s.vs.contains(where: { StaleNaN.isStale($0) }) {
+                    var ts: [Int64] = [], vs: [Double] = []
+                    for (t, v) in zip(s.ts, s.vs) where !StaleNaN.isStale(v) {
+                        ts.append(t)
+                        vs.append(v)
+                    }
+                    s.ts = ts
+                    s.vs = vs
+                }
+                out.append(s)
+            }
+            return (out, ms.range, ms.selector.at, ms.selector.offset)
+        case .subquery(let sq):
+            let raw = try evalSubqueryRaw(sq, windowEnd: 0, grid: grid)
+            return (raw, sq.range, sq.at, sq.offset)
+        default:
+            throw PromQLError.execution("expected a range vector argument for \(function)")
+        }
+    }
+
+    func evalRangeFunction(_ rf: RangeFunction, _ c: Call, _ grid: StepGrid) throws -> EvalValue {
+        let matrixIndex = rf == .quantileOverTime ? 1 : 0
+        var params: [[Double]] = []
+        for (i, a) in c.args.enumerated() where i != matrixIndex {
+            params.append(try eval(a, grid).scalarValue)
+        }
+        let arg = try rangeArgument(c.args[matrixIndex], grid, function: rf.rawValue)
+        try validateRangeParams(rf, params, c)
+        let p0 = params.count > 0 ? params[0] : []
+        let p1 = params.count > 1 ? params[1] : []
+        var out: [StepSeries] = []
+        out.reserveCapacity(arg.series.count)
+        let fixed = arg.at != .none
+        for s in arg.series {
+            try checkInterrupt()
+            var values = [Double](repeating: absentValue, count: grid.count)
+            var any = false
+            s.ts.withUnsafeBufferPointer { ts in
+                s.vs.withUnsafeBufferPointer { vs in
+                    var lo = 0, hi = 0
+                    let n = ts.count
+                    for i in 0..<grid.count {
+                        if fixed && i > 0 {
+                            values[i] = values[0]
+                            continue
+                        }
+                        let end = refTime(i, grid, at: arg.at, offset: arg.offset)
+                        let start = end - arg.range
+                        while hi < n, ts[hi] <= end { hi += 1 }
+                        while lo < hi, ts[lo] <= start { lo += 1 }
+                        let evalTime = fixed ? grid.time(0) : grid.time(i)
+                        let w = Window(ts: ts, vs: vs, lo: lo, hi: hi, end: end, range: arg.range, evalTime: evalTime)
+                        let v = rf.compute(w, p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])
+                        values[i] = v
+                        if !isAbsent(v) { any = true }
+                    }
+                }
+            }
+            if any {
+                out.append(StepSeries(labels: s.labels, values: values, dropName: rf.keepsName ? s.dropName : true))
+            }
+            if rf == .rate || rf == .increase, any, case .matrixSelector = c.args[0].unwrapped {
+                let name = s.labels.metricName
+                if !name.isEmpty, !["_total", "_sum", "_count", "_bucket"].contains(where: { name.hasSuffix($0) }) {
+                    info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(name))",
+                         c.args[0].position)
+                }
+            }
+        }
+        if rf == .absentOverTime {
+            var values = [Double](repeating: 1, count: grid.count)
+            for s in out { for (i, v) in s.values.enumerated() where !isAbsent(v) { values[i] = absentValue } }
+            return .vector([StepSeries(labels: absentLabels(c.args[0]), values: values, dropName: true)])
+        }
+        return .vector(out)
+    }
+
+    private func validateRangeParams(_ rf: RangeFunction, _ params: [[Double]], _ c: Call) throws {
+        switch rf {
+        case .quantileOverTime:
+            for q in params[0] where q.isNaN || q < 0 || q > 1 {
+                warn("quantile value should be between 0 and 1, got \(formatPromFloat(q))", c.args[0].position)
+                break
+            }
+        case .doubleExponentialSmoothing:
+            if let sf = params[0].first, sf <= 0 || sf >= 1 {
+                throw PromQLError.execution("invalid smoothing factor. Expected: 0 < sf < 1, got: \(goFixed(sf))")
+            }
+            if let tf = params[1].first, tf <= 0 || tf >= 1 {
+                throw PromQLError.execution("invalid trend factor. Expected: 0 < tf < 1, got: \(goFixed(tf))")
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// Go's `%f`: six decimals.
+func goFixed(_ v: Double) -> String {
+    if v.isNaN { return "NaN" }
+    if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+    let scaled = (abs(v) * 1_000_000).rounded()
+    let intPart = Int64(scaled / 1_000_000)
+    let frac = Int64(scaled.truncatingRemainder(dividingBy: 1_000_000))
+    var fracText = String(frac)
+    while fracText.count < 6 { fracText = "0" + fracText }
+    return (v < 0 ? "-" : "") + "\(intPart).\(fracText)"
+}
