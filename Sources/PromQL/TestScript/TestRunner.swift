@@ -1,0 +1,180 @@
+import Foundation
+import Model
+import Storage
+
+/// A failed eval case of a test script.
+public struct PromQLCaseFailure: Sendable {
+    /// Line of the `eval` header (1-based).
+    public var line: Int
+    public var expr: String
+    public var message: String
+}
+
+/// The outcome of one test script.
+public struct PromQLFileReport: Sendable {
+    public var path: String
+    public var passed = 0
+    public var failed = 0
+    /// Cases that involve native histograms, which Ember does not store.
+    public var skipped = 0
+    public var failures: [PromQLCaseFailure] = []
+    /// Set when the script itself could not be read or parsed.
+    public var error: String?
+}
+
+/// Results of running several scripts.
+public struct PromQLTestSummary: Sendable {
+    public var files: [PromQLFileReport]
+
+    public var passed: Int { files.reduce(0) { $0 + $1.passed } }
+    public var failed: Int { files.reduce(0) { $0 + $1.failed + ($1.error == nil ? 0 : 1) } }
+    public var skipped: Int { files.reduce(0) { $0 + $1.skipped } }
+
+    /// Per-file lines, failures with `file:line`, and a closing `N passed, N failed, N skipped`.
+    public var text: String {
+        var out = ""
+        for f in files {
+            let name = (f.path as NSString).lastPathComponent
+            if let e = f.error {
+                out += "\(name): error: \(e)\n"
+                continue
+            }
+            out += "\(name): \(f.passed) passed, \(f.failed) failed, \(f.skipped) skipped\n"
+            for c in f.failures {
+                out += "  \(name):\(c.line): \(c.expr): \(c.message)\n"
+            }
+        }
+        out += "\(passed) passed, \(failed) failed, \(skipped) skipped\n"
+        return out
+    }
+}
+
+/// Runs Prometheus's PromQL test scripts (`*.test`) against Ember's engine.
+public enum PromQLTestRunner {
+    /// The engine settings the upstream scripts assume (FORMAT.md §7).
+    public static let scriptEngineOptions = EngineOptions(lookbackDelta: 5 * 60_000, maxSamples: 50_000_000,
+                                                          maxPointsPerSeries: 1_000_000, timeoutSeconds: 100,
+                                                          defaultSubqueryStep: 60_000)
+
+    /// Runs every script at `paths`, each in a fresh in-memory storage.
+    public static func run(paths: [String]) -> PromQLTestSummary {
+        PromQLTestSummary(files: paths.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                return PromQLFileReport(path: path, error: "cannot read \(path)")
+            }
+            return run(script: String(decoding: data, as: UTF8.self), path: path)
+        })
+    }
+
+    /// Runs one script given as text.
+    public static func run(script: String, path: String) -> PromQLFileReport {
+        var report = PromQLFileReport(path: path)
+        let commands: [ScriptCommand]
+        do {
+            commands = try ScriptParser.parse(script)
+        } catch {
+            report.error = error.description
+            return report
+        }
+        var state = ScriptState()
+        let engine = Engine(scriptEngineOptions)
+        for command in commands {
+            switch command {
+            case .clear:
+                state = ScriptState()
+            case .load(let interval, let series, _, let line):
+                if let e = state.load(interval: interval, series: series) {
+                    report.error = "line \(line): \(e)"
+                    return report
+                }
+            case .eval(let cmd):
+                if state.involvesHistograms(cmd) {
+                    report.skipped += 1
+                    continue
+                }
+                if let message = CaseChecker(engine: engine, storage: state.storage, cmd: cmd).check() {
+                    report.failed += 1
+                    report.failures.append(PromQLCaseFailure(line: cmd.line, expr: cmd.expr, message: message))
+                } else {
+                    report.passed += 1
+                }
+            }
+        }
+        return report
+    }
+}
+
+/// Storage plus what the runner remembers about loaded native histograms.
+struct ScriptState {
+    let storage = MemoryStorage()
+    /// Label sets of series that received native-histogram samples.
+    var histogramSeries: [Labels] = []
+
+    mutating func load(interval: Int64, series: [SeriesLine]) -> String? {
+        // Within one load, a repeated label set replaces the earlier line.
+        var byLabels: [Labels: [ScriptValue]] = [:]
+        var order: [Labels] = []
+        for s in series {
+            if byLabels[s.labels] == nil { order.append(s.labels) }
+            byLabels[s.labels] = s.values
+        }
+        let app = storage.appender()
+        for l in order {
+            guard let values = byLabels[l] else { continue }
+            var hasHistogram = false
+            for (i, v) in values.enumerated() {
+                switch v {
+                case .float(let f):
+                    do {
+                        try app.append(l, Int64(i) * interval, f)
+                    } catch {
+                        return "cannot load \(l): \(error)"
+                    }
+                case .histogram: hasHistogram = true
+                case .omitted: break
+                }
+            }
+            if hasHistogram { histogramSeries.append(l) }
+        }
+        do {
+            try app.commit()
+        } catch {
+            return "commit failed: \(error)"
+        }
+        return nil
+    }
+
+    /// README's definition of a native-histogram case: a `{{…}}` literal in the
+    /// expectations, or a selector of the query that matches a series with histogram samples.
+    func involvesHistograms(_ cmd: EvalCommand) -> Bool {
+        if cmd.mentionsHistogram { return true }
+        if histogramSeries.isEmpty { return false }
+        guard let expr = try? PromQLParser.parse(cmd.expr) else {
+            return histogramSeries.contains { cmd.expr.contains($0.metricName) }
+        }
+        var found = false
+        forEachSelector(expr) { vs in
+            if histogramSeries.contains(where: { l in vs.matchers.allSatisfy { $0.matches(l) } }) { found = true }
+        }
+        return found
+    }
+}
+
+/// Calls `body` for every vector selector in `expr`.
+func forEachSelector(_ expr: Expr, _ body: (VectorSelector) -> Void) {
+    switch expr {
+    case .number, .string: break
+    case .vectorSelector(let vs): body(vs)
+    case .matrixSelector(let ms): body(ms.selector)
+    case .subquery(let sq): forEachSelector(sq.expr, body)
+    case .paren(let p): forEachSelector(p.expr, body)
+    case .unary(let u): forEachSelector(u.expr, body)
+    case .binary(let b):
+        forEachSelector(b.lhs, body)
+        forEachSelector(b.rhs, body)
+    case .call(let c): c.args.forEach { forEachSelector($0, body) }
+    case .aggregate(let a):
+        if let p = a.param { forEachSelector(p, body) }
+        forEachSelector(a.expr, body)
+    }
+}
