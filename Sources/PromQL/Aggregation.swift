@@ -127,9 +127,8 @@ extension Evaluator {
     }
 
     private func aggregateK(_ a: AggregateExpr, _ param: [Double], _ input: [StepSeries], _ grid: StepGrid) throws -> [StepSeries] {
-        let present = param.indices.filter { i in input.contains { !isAbsent($0.values[i]) } }
         if a.op == .limitRatio {
-            let ps = present.map { param[$0] }
+            let ps = param
             if ps.allSatisfy({ $0 == 0 }) { return [] }
             if ps.contains(where: \.isNaN) { throw PromQLError.execution("Ratio value is NaN") }
             if let m = ps.max(), m > 1 {
@@ -139,7 +138,7 @@ extension Evaluator {
                 warn("ratio value should be between -1 and 1, got \(formatPromFloat(m)), capping to -1", a.param?.position ?? a.position)
             }
         } else {
-            let ps = present.map { param[$0] }
+            let ps = param
             if let m = ps.max(), m < 1 { return [] }
             if ps.contains(where: \.isNaN) { throw PromQLError.execution("Parameter value is NaN") }
             if let m = ps.min(), m <= -9.223372036854775e18 { throw PromQLError.execution("Scalar value \(formatPromFloat(m)) underflows int64") }

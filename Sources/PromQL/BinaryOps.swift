@@ -145,7 +145,7 @@ extension Evaluator {
                     let side = swapped ? "left" : "right"
                     let group = m.on ? Labels(sortedUnchecked: s.labels.pairs.filter { m.matchingLabels.contains($0.name) })
                         : Labels(sortedUnchecked: s.labels.pairs.filter { !m.matchingLabels.contains($0.name) })
-                    throw PromQLError.execution("found duplicate series for the match group \(group.promString) on the \(side) hand-side of the operation: [\(s.labels.promString), \(r[rightAt[o]].labels.promString)];many-to-many matching not allowed: matching labels must be unique on one side")
+                    throw PromQLError.execution("found duplicate series for the match group \(group.promString) on the \(side) hand-side of the operation: [\(pairText(s.labels, r[rightAt[o]].labels))];many-to-many matching not allowed: matching labels must be unique on one side")
                 }
                 rightAt[o] = k
             }
@@ -200,6 +200,12 @@ extension Evaluator {
             }
         }
         return out.filter { $0.hasAnyValue }
+    }
+
+    /// The two duplicates of a many-to-many error, in sorted order so the message is stable.
+    private func pairText(_ a: Labels, _ b: Labels) -> String {
+        let (x, y) = a < b ? (a, b) : (b, a)
+        return "\(x.promString), \(y.promString)"
     }
 
     private func resultLabels(_ lhs: Labels, _ rhs: Labels, _ m: VectorMatching, changesSchema: Bool) -> Labels {

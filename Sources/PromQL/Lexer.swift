@@ -165,7 +165,7 @@ struct Lexer {
         if pos == start + 1 && bytes[start] == UInt8(ascii: ".") {
             throw ParseError(position: start, message: "unexpected character: '.'")
         }
-        if let c = peek(), isIdentChar(c) {
+        if let c = peek(), c != UInt8(ascii: ":"), isIdentChar(c) {
             throw ParseError(position: start, message: "bad number or duration syntax: \"\(text(start, pos + 1))\"")
         }
         return Token(kind: .number, text: text(start, pos), start: start, end: pos)

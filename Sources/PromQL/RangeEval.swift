@@ -53,10 +53,6 @@ extension Evaluator {
                     var lo = 0, hi = 0
                     let n = ts.count
                     for i in 0..<grid.count {
-                        if fixed && i > 0 {
-                            values[i] = values[0]
-                            continue
-                        }
                         let end = refTime(i, grid, at: arg.at, offset: arg.offset)
                         let start = end - arg.range
                         while hi < n, ts[hi] <= end { hi += 1 }

@@ -113,6 +113,7 @@ extension RangeFunction {
             var values = Array(w.vs[w.lo..<w.hi])
             return quantile(p0, &values)
         case .madOverTime:
+            for i in w.lo..<w.hi where w.vs[i].isNaN { return .nan }
             var values = Array(w.vs[w.lo..<w.hi])
             let median = quantile(0.5, &values)
             var dev = values.map { abs($0 - median) }

@@ -17,6 +17,8 @@ public struct PromQLFileReport: Sendable {
     public var failed = 0
     /// Cases that involve native histograms, which Ember does not store.
     public var skipped = 0
+    /// `eval` header lines of the skipped cases.
+    public var skippedLines: [Int] = []
     public var failures: [PromQLCaseFailure] = []
     /// Set when the script itself could not be read or parsed.
     public var error: String?
@@ -82,14 +84,15 @@ public enum PromQLTestRunner {
             switch command {
             case .clear:
                 state = ScriptState()
-            case .load(let interval, let series, _, let line):
-                if let e = state.load(interval: interval, series: series) {
+            case .load(let interval, let series, let withNHCB, let line):
+                if let e = state.load(interval: interval, series: series, withNHCB: withNHCB) {
                     report.error = "line \(line): \(e)"
                     return report
                 }
             case .eval(let cmd):
                 if state.involvesHistograms(cmd) {
                     report.skipped += 1
+                    report.skippedLines.append(cmd.line)
                     continue
                 }
                 if let message = CaseChecker(engine: engine, storage: state.storage, cmd: cmd).check() {
@@ -110,7 +113,14 @@ struct ScriptState {
     /// Label sets of series that received native-histogram samples.
     var histogramSeries: [Labels] = []
 
-    mutating func load(interval: Int64, series: [SeriesLine]) -> String? {
+    mutating func load(interval: Int64, series: [SeriesLine], withNHCB: Bool) -> String? {
+        if withNHCB {
+            // load_with_nhcb also stores each classic histogram X_bucket as a native histogram X.
+            for s in series where s.labels.metricName.hasSuffix("_bucket") && s.labels.has(LabelName.bucket) {
+                let base = String(s.labels.metricName.dropLast("_bucket".count))
+                histogramSeries.append(s.labels.removing(LabelName.bucket).setting(LabelName.metricName, base))
+            }
+        }
         // Within one load, a repeated label set replaces the earlier line.
         var byLabels: [Labels: [ScriptValue]] = [:]
         var order: [Labels] = []
@@ -144,19 +154,37 @@ struct ScriptState {
         return nil
     }
 
-    /// README's definition of a native-histogram case: a `{{…}}` literal in the
-    /// expectations, or a selector of the query that matches a series with histogram samples.
+    /// The README's (name-based) definition of a native-histogram case: a
+    /// `{{…}}` literal in the expectations, or a metric name in the query
+    /// (written before braces or as a `__name__` matcher) that has
+    /// histogram samples loaded. Like the upstream classification script, a
+    /// name directly followed by `=` or `!=` is read as a label name, not a metric.
     func involvesHistograms(_ cmd: EvalCommand) -> Bool {
         if cmd.mentionsHistogram { return true }
-        if histogramSeries.isEmpty { return false }
+        let names = Set(histogramSeries.map(\.metricName))
+        if names.isEmpty { return false }
         guard let expr = try? PromQLParser.parse(cmd.expr) else {
-            return histogramSeries.contains { cmd.expr.contains($0.metricName) }
+            return names.contains { cmd.expr.contains($0) }
         }
+        let text = Array(cmd.expr.utf8)
         var found = false
         forEachSelector(expr) { vs in
-            if histogramSeries.contains(where: { l in vs.matchers.allSatisfy { $0.matches(l) } }) { found = true }
+            if let name = vs.name, names.contains(name), !followedByEquals(text, vs.position.start + name.utf8.count) {
+                found = true
+            }
+            for m in vs.matchers where m.name == LabelName.metricName && vs.name == nil {
+                if names.contains(where: { m.matches($0) }) { found = true }
+            }
         }
         return found
+    }
+
+    private func followedByEquals(_ text: [UInt8], _ offset: Int) -> Bool {
+        var i = offset
+        while i < text.count, text[i] == 32 || text[i] == 9 { i += 1 }
+        guard i < text.count else { return false }
+        if text[i] == UInt8(ascii: "=") { return true }
+        return text[i] == UInt8(ascii: "!") && i + 1 < text.count && text[i + 1] == UInt8(ascii: "=")
     }
 }
 
