@@ -41,9 +41,13 @@ extension Evaluator {
                 warn("quantile value should be between 0 and 1, got \(formatPromFloat(v))", a.param?.position ?? a.position)
                 break
             }
+            if input.contains(where: { $0.values.contains(where: OpaqueHistogram.isMarker) }) {
+                info("ignored histogram in quantile aggregation", a.expr.position)
+            }
             return quantileAggregate(param, input, seriesGroup, groupLabels, grid)
         }
         var acc = Accumulators(op: a.op, groups: groupLabels.count, steps: grid.count)
+        var ignoredHistogram = false
         for (k, s) in input.enumerated() {
             let g = seriesGroup[k]
             if s.dropName { acc.dropName[g] = true }
@@ -51,10 +55,22 @@ extension Evaluator {
                 for i in 0..<grid.count {
                     let v = vals[i]
                     if isAbsent(v) { continue }
+                    if OpaqueHistogram.isMarker(v) {
+                        switch a.op {
+                        case .count, .group: break
+                        case .sum, .avg:
+                            acc.histogram[g * grid.count + i] = true
+                            continue
+                        default:
+                            ignoredHistogram = true
+                            continue
+                        }
+                    }
                     acc.add(g * grid.count + i, v)
                 }
             }
         }
+        if ignoredHistogram { info("ignored histogram in \(a.op.rawValue) aggregation", a.expr.position) }
         var out: [StepSeries] = []
         out.reserveCapacity(groupLabels.count)
         for g in groupLabels.indices {
@@ -62,6 +78,15 @@ extension Evaluator {
             var any = false
             for i in 0..<grid.count {
                 let idx = g * grid.count + i
+                if !acc.histogram.isEmpty && acc.histogram[idx] {
+                    if acc.count[idx] > 0 {
+                        warn("encountered a mix of histograms and floats for aggregation", a.expr.position)
+                        continue
+                    }
+                    values[i] = OpaqueHistogram.value
+                    any = true
+                    continue
+                }
                 if acc.count[idx] == 0 { continue }
                 values[i] = acc.result(idx)
                 any = true
@@ -91,7 +116,7 @@ extension Evaluator {
             var drop = false
             for i in 0..<grid.count {
                 buf.removeAll(keepingCapacity: true)
-                for k in members[g] where !isAbsent(input[k].values[i]) {
+                for k in members[g] where !isNotFloat(input[k].values[i]) {
                     buf.append(input[k].values[i])
                     if input[k].dropName { drop = true }
                 }
@@ -163,7 +188,13 @@ extension Evaluator {
         var perGroup = [[Int]](repeating: [], count: groupCount)
         for i in 0..<grid.count {
             for g in perGroup.indices { perGroup[g].removeAll(keepingCapacity: true) }
-            for (k, s) in input.enumerated() where !isAbsent(s.values[i]) { perGroup[seriesGroup[k]].append(k) }
+            for (k, s) in input.enumerated() where !isAbsent(s.values[i]) {
+                if OpaqueHistogram.isMarker(s.values[i]) && (a.op == .topk || a.op == .bottomk) {
+                    info("ignored histogram in \(a.op.rawValue) aggregation", a.position)
+                    continue
+                }
+                perGroup[seriesGroup[k]].append(k)
+            }
             for g in perGroup.indices where !perGroup[g].isEmpty {
                 let chosen = selectK(a.op, param[i], perGroup[g], input, i)
                 for k in chosen {
@@ -227,6 +258,8 @@ struct Accumulators {
     var count: [Double]
     var incremental: [Bool]
     var dropName: [Bool]
+    /// sum/avg steps that saw a histogram sample.
+    var histogram: [Bool]
 
     init(op: AggregateOp, groups: Int, steps: Int) {
         self.op = op
@@ -237,6 +270,7 @@ struct Accumulators {
         count = [Double](repeating: 0, count: n)
         incremental = op == .avg ? [Bool](repeating: false, count: n) : []
         dropName = [Bool](repeating: false, count: groups)
+        histogram = op == .sum || op == .avg ? [Bool](repeating: false, count: n) : []
     }
 
     @inline(__always) mutating func add(_ idx: Int, _ f: Double) {

@@ -61,6 +61,10 @@ extension Evaluator {
                         vals[i] = absentValue
                         continue
                     }
+                    if OpaqueHistogram.isMarker(v) {
+                        vals[i] = histogramOp(b, lhsHistogram: !scalarOnLeft, rhsHistogram: scalarOnLeft)
+                        continue
+                    }
                     let (r, keep) = scalarOnLeft ? applyOp(b.op, s[i], v) : applyOp(b.op, v, s[i])
                     if b.returnBool {
                         vals[i] = keep ? 1 : 0
@@ -76,6 +80,25 @@ extension Evaluator {
             _ = any
         }
         series.removeAll { !$0.hasAnyValue }
+    }
+
+    /// The result of an operation with a native-histogram operand whose content
+    /// is opaque: a histogram where Prometheus defines one, otherwise nothing (with an info).
+    func histogramOp(_ b: BinaryExpr, lhsHistogram: Bool, rhsHistogram: Bool) -> Double {
+        switch b.op {
+        case .mul where !(lhsHistogram && rhsHistogram),
+             .div where lhsHistogram && !rhsHistogram,
+             .add where lhsHistogram && rhsHistogram,
+             .sub where lhsHistogram && rhsHistogram:
+            return b.returnBool ? absentValue : OpaqueHistogram.value
+        case .eql where lhsHistogram && rhsHistogram, .neq where lhsHistogram && rhsHistogram:
+            return absentValue
+        default:
+            let l = lhsHistogram ? "histogram" : "float", r = rhsHistogram ? "histogram" : "float"
+            info("incompatible sample types encountered for binary operator \"\(b.op.rawValue)\": \(l) \(b.op.rawValue) \(r)",
+                 PositionRange(start: b.lhs.position.start, end: b.rhs.position.end))
+            return absentValue
+        }
     }
 
     /// The matching signature of a series: the `on` labels, or all but the `ignoring` ones and the name.
@@ -163,6 +186,11 @@ extension Evaluator {
                 let rv = r[rk].values[i]
                 let (x, y) = swapped ? (rv, lv) : (lv, rv)
                 var (value, keep) = applyOp(b.op, x, y)
+                if OpaqueHistogram.isMarker(x) || OpaqueHistogram.isMarker(y) {
+                    value = histogramOp(b, lhsHistogram: OpaqueHistogram.isMarker(x), rhsHistogram: OpaqueHistogram.isMarker(y))
+                    if isAbsent(value) { continue }
+                    keep = true
+                }
                 if b.returnBool {
                     value = keep ? 1 : 0
                 }

@@ -46,6 +46,10 @@ extension Evaluator {
             for k in input.indices {
                 input[k].dropName = true
                 for i in 0..<grid.count where !isAbsent(input[k].values[i]) {
+                    if OpaqueHistogram.isMarker(input[k].values[i]) {
+                        input[k].values[i] = absentValue
+                        continue
+                    }
                     let inv = 1.0 / nearest[i]
                     input[k].values[i] = (input[k].values[i] * inv + 0.5).rounded(.down) / inv
                 }
@@ -59,7 +63,7 @@ extension Evaluator {
             var input = try eval(c.args[0], grid).vectorValue
             for k in input.indices {
                 input[k].dropName = true
-                input[k].values = input[k].values.map { isAbsent($0) ? $0 : dateFunction(name, $0) }
+                input[k].values = input[k].values.map { isNotFloat($0) ? absentValue : dateFunction(name, $0) }
             }
             return .vector(input)
         case "info":
@@ -69,7 +73,7 @@ extension Evaluator {
                 var input = try eval(c.args[0], grid).vectorValue
                 for k in input.indices {
                     input[k].dropName = true
-                    input[k].values = input[k].values.map { isAbsent($0) ? $0 : f($0) }
+                    input[k].values = input[k].values.map { isNotFloat($0) ? absentValue : f($0) }
                 }
                 return .vector(input)
             }
@@ -83,7 +87,7 @@ extension Evaluator {
         var out = [Double](repeating: .nan, count: grid.count)
         var counts = [Int](repeating: 0, count: grid.count)
         for s in input {
-            for (i, v) in s.values.enumerated() where !isAbsent(v) {
+            for (i, v) in s.values.enumerated() where !isNotFloat(v) {
                 counts[i] += 1
                 out[i] = counts[i] == 1 ? v : .nan
             }
@@ -162,7 +166,7 @@ extension Evaluator {
         for k in input.indices {
             input[k].dropName = true
             for i in 0..<grid.count where !isAbsent(input[k].values[i]) {
-                if upper[i] < lower[i] {
+                if upper[i] < lower[i] || OpaqueHistogram.isMarker(input[k].values[i]) {
                     input[k].values[i] = absentValue
                 } else {
                     input[k].values[i] = goMax(lower[i], goMin(upper[i], input[k].values[i]))

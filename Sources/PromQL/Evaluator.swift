@@ -288,7 +288,7 @@ final class Evaluator {
         case .vector(let series):
             return series.compactMap { s in
                 var r = RawSeries(labels: s.labels, ts: [], vs: [], dropName: s.dropName)
-                for (i, v) in s.values.enumerated() where !isAbsent(v) {
+                for (i, v) in s.values.enumerated() where !isNotFloat(v) {
                     r.ts.append(grid.time(i))
                     r.vs.append(v)
                 }

@@ -43,7 +43,7 @@ extension Evaluator {
                 buckets.removeAll(keepingCapacity: true)
                 for (k, le) in members[g] {
                     let v = input[k].values[i]
-                    if !isAbsent(v) { buckets.append((le, v)) }
+                    if !isNotFloat(v) { buckets.append((le, v)) }
                 }
                 if buckets.isEmpty { continue }
                 let (value, forced) = bucketQuantile(q[i], &buckets)

@@ -125,7 +125,7 @@ extension Evaluator {
         let input = try eval(c.args[0], grid).vectorValue
         // Order only shows in instant results; range results are sorted by labels anyway.
         guard grid.count == 1 else { return input }
-        let present = input.filter { !isAbsent($0.values[0]) }
+        let present = input.filter { !isNotFloat($0.values[0]) }
         switch c.function.name {
         case "sort":
             return present.sorted { a, b in

@@ -11,9 +11,9 @@ extension Evaluator {
             var out: [RawSeries] = []
             out.reserveCapacity(raw.count)
             for var s in raw {
-                if s.vs.contains(where: { StaleNaN.isStale($0) }) {
+                if s.vs.contains(where: { StaleNaN.isStale($0) || OpaqueHistogram.isMarker($0) }) {
                     var ts: [Int64] = [], vs: [Double] = []
-                    for (t, v) in zip(s.ts, s.vs) where !StaleNaN.isStale(v) {
+                    for (t, v) in zip(s.ts, s.vs) where !StaleNaN.isStale(v) && !OpaqueHistogram.isMarker(v) {
                         ts.append(t)
                         vs.append(v)
                     }

@@ -8,6 +8,22 @@ let absentValue = Double(bitPattern: absentBits)
 
 @inline(__always) func isAbsent(_ v: Double) -> Bool { v.bitPattern == absentBits }
 
+/// A native-histogram sample whose buckets Ember cannot represent. Ember's
+/// storage holds floats only; a storage (such as the test-script loader) may
+/// write this NaN payload where a native histogram was, so the engine still
+/// knows a histogram sample is present: selectors return it, float functions
+/// skip it, and aggregations and operators annotate it as Prometheus does.
+public enum OpaqueHistogram {
+    public static let bits: UInt64 = 0x7ff0_0000_0000_0003
+    public static let value = Double(bitPattern: bits)
+    @inline(__always) public static func isMarker(_ v: Double) -> Bool { v.bitPattern == bits }
+}
+
+/// Absent or an opaque histogram: not a float sample.
+@inline(__always) func isNotFloat(_ v: Double) -> Bool {
+    v.bitPattern == absentBits || v.bitPattern == OpaqueHistogram.bits
+}
+
 /// The evaluation times of one (sub)query: `start + i * interval` for `i < count`.
 struct StepGrid: Equatable {
     var start: Int64

@@ -140,7 +140,13 @@ struct ScriptState {
                     } catch {
                         return "cannot load \(l): \(error)"
                     }
-                case .histogram: hasHistogram = true
+                case .histogram:
+                    hasHistogram = true
+                    do {
+                        try app.append(l, Int64(i) * interval, OpaqueHistogram.value)
+                    } catch {
+                        return "cannot load \(l): \(error)"
+                    }
                 case .omitted: break
                 }
             }
