@@ -1,0 +1,175 @@
+import Testing
+import Model
+import Storage
+@testable import PromQL
+
+@Suite struct EngineTests {
+    /// `m{job, instance}` counters every 15s for 10 minutes; `g` a gauge.
+    private func storage() throws -> MemoryStorage {
+        let s = MemoryStorage()
+        let app = s.appender()
+        for (job, inst, slope) in [("a", "1", 1.0), ("a", "2", 2.0), ("b", "1", 4.0)] {
+            let l = Labels(["__name__": "m_total", "job": job, "instance": inst])
+            for i in 0...40 { try app.append(l, Int64(i) * 15_000, Double(i) * 15 * slope) }
+        }
+        let g = Labels(["__name__": "g", "job": "a"])
+        try app.append(g, 0, 1)
+        try app.append(g, 60_000, 5)
+        try app.append(g, 120_000, StaleNaN.value)
+        try app.commit()
+        return s
+    }
+
+    private func vector(_ r: QueryResult) -> [Labels: Double] {
+        guard case .vector(let v) = r.value else { return [:] }
+        return Dictionary(uniqueKeysWithValues: v.map { ($0.labels, $0.v) })
+    }
+
+    @Test func instantSelectorUsesLookbackAndStaleness() throws {
+        let s = try storage()
+        let e = Engine()
+        #expect(vector(try e.instantQuery(s, "g", at: 90_000)) == [Labels(["__name__": "g", "job": "a"]): 5])
+        // The stale marker at 2m ends the series at once.
+        #expect(vector(try e.instantQuery(s, "g", at: 120_000)).isEmpty)
+        // Lookback is left-open: a sample exactly 5m old is out.
+        let short = Engine(EngineOptions(lookbackDelta: 60_000))
+        #expect(vector(try short.instantQuery(s, "g", at: 60_000 + 59_999)).count == 1)
+        #expect(vector(try short.instantQuery(s, "g", at: 60_000 + 60_000)).isEmpty)
+    }
+
+    @Test func rateSumByJobRangeQuery() throws {
+        let s = try storage()
+        let r = try Engine().rangeQuery(s, "sum by (job) (rate(m_total[5m]))", start: 300_000, end: 600_000, step: 60_000)
+        guard case .matrix(let m) = r.value else {
+            Issue.record("not a matrix")
+            return
+        }
+        #expect(m.map(\.labels) == [Labels(["job": "a"]), Labels(["job": "b"])])
+        #expect(m[0].samples.count == 6)
+        for p in m[0].samples { #expect(abs(p.v - 3) < 1e-9) }
+        for p in m[1].samples { #expect(abs(p.v - 4) < 1e-9) }
+    }
+
+    @Test func arithmeticDropsNameAndComparisonKeepsIt() throws {
+        let s = try storage()
+        let e = Engine()
+        let doubled = vector(try e.instantQuery(s, #"m_total{job="b"} * 2"#, at: 60_000))
+        #expect(doubled == [Labels(["job": "b", "instance": "1"]): 480])
+        let filtered = vector(try e.instantQuery(s, "m_total > 100", at: 60_000))
+        #expect(filtered.keys.allSatisfy { $0.metricName == "m_total" })
+        #expect(filtered.count == 2)
+        // Delayed name removal: label_replace can still set the name of a rate.
+        let renamed = vector(try e.instantQuery(s, #"label_replace(rate(m_total{job="b"}[1m]), "__name__", "x", "", "")"#, at: 60_000))
+        #expect(renamed.keys.first?.metricName == "x")
+    }
+
+    @Test func scalarStringAndSpecialValues() throws {
+        let s = try storage()
+        let e = Engine()
+        guard case .scalar(_, let v) = try e.instantQuery(s, "2 ^ 3 ^ 2", at: 0).value else {
+            Issue.record("not a scalar")
+            return
+        }
+        #expect(v == 512)
+        guard case .scalar(_, let nan) = try e.instantQuery(s, "0 / 0", at: 0).value else {
+            Issue.record("not a scalar")
+            return
+        }
+        #expect(nan.isNaN)
+        guard case .string(_, let str) = try e.instantQuery(s, #""hi""#, at: 0).value else {
+            Issue.record("not a string")
+            return
+        }
+        #expect(str == "hi")
+    }
+
+    @Test func vectorMatchingErrorsAreExecutionErrors() throws {
+        let s = try storage()
+        #expect(throws: PromQLError.self) { try Engine().instantQuery(s, "m_total + on(job) m_total", at: 60_000) }
+        do {
+            _ = try Engine().instantQuery(s, "m_total + on(job) m_total", at: 60_000)
+        } catch {
+            #expect(error.errorType == "execution")
+            #expect(error.description.contains("many-to-many matching not allowed"))
+        }
+    }
+
+    @Test func errorsAreTyped() throws {
+        let s = try storage()
+        let e = Engine()
+        do {
+            _ = try e.instantQuery(s, "sum(", at: 0)
+            Issue.record("expected a parse error")
+        } catch {
+            #expect(error.errorType == "bad_data")
+        }
+        do {
+            _ = try e.rangeQuery(s, "m_total[5m]", start: 0, end: 60_000, step: 15_000)
+            Issue.record("expected bad_data")
+        } catch {
+            #expect(error.errorType == "bad_data")
+        }
+        let limited = Engine(EngineOptions(maxSamples: 10))
+        do {
+            _ = try limited.instantQuery(s, "m_total", at: 600_000)
+            Issue.record("expected too many samples")
+        } catch {
+            #expect(error == .execution("query processing would load too many samples into memory in query execution"))
+        }
+        let points = Engine(EngineOptions(maxPointsPerSeries: 10))
+        do {
+            _ = try points.rangeQuery(s, "m_total", start: 0, end: 600_000, step: 1_000)
+            Issue.record("expected too many points")
+        } catch {
+            #expect(error.errorType == "bad_data")
+        }
+        let noTime = Engine(EngineOptions(timeoutSeconds: 0))
+        do {
+            _ = try noTime.instantQuery(s, "m_total", at: 0)
+            Issue.record("expected a timeout")
+        } catch {
+            #expect(error.errorType == "timeout")
+        }
+    }
+
+    @Test func cancellationStopsTheQuery() async throws {
+        let s = try storage()
+        let engine = Engine()
+        let task = Task { () throws -> QueryResult in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try engine.instantQuery(s, "sum(rate(m_total[5m]))", at: 600_000)
+        }
+        do {
+            _ = try await task.value
+            Issue.record("expected cancellation")
+        } catch let error as PromQLError {
+            #expect(error.errorType == "canceled")
+        }
+    }
+
+    @Test func absentInfersLabelsAndTopkOrders() throws {
+        let s = try storage()
+        let e = Engine()
+        #expect(vector(try e.instantQuery(s, #"absent(nope{job="x", a=~"y"})"#, at: 0)) == [Labels(["job": "x"]): 1])
+        guard case .vector(let top) = try e.instantQuery(s, "topk(2, m_total)", at: 600_000).value else {
+            Issue.record("not a vector")
+            return
+        }
+        #expect(top.map(\.v) == [2400, 1200])
+    }
+
+    @Test func subqueryAndAtModifier() throws {
+        let s = try storage()
+        let e = Engine()
+        let r = vector(try e.instantQuery(s, #"max_over_time(m_total{job="b"}[2m:30s])"#, at: 600_000))
+        #expect(r.values.first == 2400)
+        let at = vector(try e.instantQuery(s, #"m_total{job="b"} @ 60"#, at: 600_000))
+        #expect(at.values.first == 240)
+    }
+
+    @Test func annotationsCarryPositions() throws {
+        let s = try storage()
+        let r = try Engine().instantQuery(s, "rate(g[5m])", at: 100_000)
+        #expect(r.infos.map(\.description) == ["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"g\" (1:6)"])
+    }
+}
