@@ -236,9 +236,40 @@ extension Evaluator {
                 if y.isNaN { return true }
                 return top ? x > y : x < y
             }
-            var sorted = members
-            sorted.sort { better($0, $1) }
-            return Array(sorted.prefix(k))
+            if k * 4 >= members.count {
+                var sorted = members
+                sorted.sort { better($0, $1) }
+                return Array(sorted.prefix(k))
+            }
+            // Few of many: keep the k best in a heap whose root is the worst kept.
+            var heap: [Int] = []
+            heap.reserveCapacity(k)
+            for m in members {
+                if heap.count < k {
+                    heap.append(m)
+                    var c = heap.count - 1
+                    while c > 0 {
+                        let p = (c - 1) / 2
+                        guard better(heap[p], heap[c]) else { break }
+                        heap.swapAt(p, c)
+                        c = p
+                    }
+                } else if better(m, heap[0]) {
+                    heap[0] = m
+                    var p = 0
+                    while true {
+                        let l = 2 * p + 1, r = l + 1
+                        var worst = p
+                        if l < k, better(heap[worst], heap[l]) { worst = l }
+                        if r < k, better(heap[worst], heap[r]) { worst = r }
+                        if worst == p { break }
+                        heap.swapAt(p, worst)
+                        p = worst
+                    }
+                }
+            }
+            heap.sort { better($0, $1) }
+            return heap
         }
     }
 

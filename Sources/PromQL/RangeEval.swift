@@ -48,6 +48,15 @@ extension Evaluator {
             try checkInterrupt()
             var values = [Double](repeating: absentValue, count: grid.count)
             var any = false
+            var monotonic = true
+            if rf == .rate || rf == .increase {
+                for j in s.vs.indices.dropFirst() where !(s.vs[j] >= s.vs[j - 1]) {
+                    monotonic = false
+                    break
+                }
+            } else {
+                monotonic = false
+            }
             s.ts.withUnsafeBufferPointer { ts in
                 s.vs.withUnsafeBufferPointer { vs in
                     var lo = 0, hi = 0
@@ -58,7 +67,8 @@ extension Evaluator {
                         while hi < n, ts[hi] <= end { hi += 1 }
                         while lo < hi, ts[lo] <= start { lo += 1 }
                         let evalTime = fixed ? grid.time(0) : grid.time(i)
-                        let w = Window(ts: ts, vs: vs, lo: lo, hi: hi, end: end, range: arg.range, evalTime: evalTime)
+                        let w = Window(ts: ts, vs: vs, lo: lo, hi: hi, end: end, range: arg.range, evalTime: evalTime,
+                                       monotonic: monotonic)
                         let v = rf.compute(w, p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])
                         values[i] = v
                         if !isAbsent(v) { any = true }

@@ -31,6 +31,8 @@ struct Window {
     let range: Int64
     /// The evaluation time of the step (predict_linear's anchor).
     let evalTime: Int64
+    /// The whole series never decreases, so counter-reset scans can be skipped.
+    let monotonic: Bool
 
     var count: Int { hi - lo }
 }
@@ -131,7 +133,7 @@ extension RangeFunction {
         let rangeStart = w.end - w.range
         let first = w.vs[w.lo], last = w.vs[w.hi - 1]
         var result = last - first
-        if isCounter {
+        if isCounter && !w.monotonic {
             var prev = first
             for i in (w.lo + 1)..<w.hi {
                 let v = w.vs[i]
