@@ -1,13 +1,18 @@
 import Model
 
 extension Evaluator {
-    /// `histogram_quantile` over classic `le` buckets.
+    /// `histogram_quantile` and `histogram_fraction` over classic `le` buckets.
     func histogramQuantile(_ c: Call, _ grid: StepGrid) throws -> [StepSeries] {
+        let isFraction = c.function.name == "histogram_fraction"
         let q = try eval(c.args[0], grid).scalarValue
-        let input = try eval(c.args[1], grid).vectorValue
-        for v in q where v.isNaN || v < 0 || v > 1 {
-            warn("quantile value should be between 0 and 1, got \(formatPromFloat(v))", c.args[0].position)
-            break
+        let upperArg = isFraction ? try eval(c.args[1], grid).scalarValue : []
+        let vectorArg = c.args[isFraction ? 2 : 1]
+        let input = try eval(vectorArg, grid).vectorValue
+        if !isFraction {
+            for v in q where v.isNaN || v < 0 || v > 1 {
+                warn("quantile value should be between 0 and 1, got \(formatPromFloat(v))", c.args[0].position)
+                break
+            }
         }
         // Group series by their labels without `le`, once for all steps.
         var groupIndex: [Labels: Int] = [:]
@@ -18,7 +23,7 @@ extension Evaluator {
             guard let le = parseBucketBound(leText) else {
                 if s.hasAnyValue {
                     warn("bucket label \"le\" is missing or has a malformed value of \(quoteLabelValue(leText)) for metric name \(quoteLabelValue(s.labels.metricName))",
-                         c.args[1].position)
+                         vectorArg.position)
                 }
                 continue
             }
@@ -46,10 +51,15 @@ extension Evaluator {
                     if !isNotFloat(v) { buckets.append((le, v)) }
                 }
                 if buckets.isEmpty { continue }
+                if isFraction {
+                    values[i] = bucketFraction(q[i], upperArg[i], &buckets)
+                    any = true
+                    continue
+                }
                 let (value, forced) = bucketQuantile(q[i], &buckets)
                 if forced {
                     info("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \(quoteLabelValue(groupLabels[g].metricName))",
-                         c.args[1].position)
+                         vectorArg.position)
                 }
                 values[i] = value
                 any = true
@@ -120,6 +130,55 @@ func bucketQuantile(_ q: Double, _ buckets: inout [(upper: Double, count: Double
         rank -= merged[b - 1].count
     }
     return (bucketStart + (bucketEnd - bucketStart) * (rank / count), forced)
+}
+
+/// The fraction of observations between `lower` and `upper` of cumulative classic buckets.
+func bucketFraction(_ lower: Double, _ upper: Double, _ buckets: inout [(upper: Double, count: Double)]) -> Double {
+    buckets.sort { $0.upper < $1.upper }
+    guard let last = buckets.last, last.upper == .infinity else { return .nan }
+    var merged: [(upper: Double, count: Double)] = []
+    for b in buckets {
+        if let l = merged.last, l.upper == b.upper {
+            merged[merged.count - 1].count += b.count
+        } else {
+            merged.append(b)
+        }
+    }
+    let count = merged[merged.count - 1].count
+    if count == 0 || lower.isNaN || upper.isNaN { return .nan }
+    if lower >= upper { return 0 }
+    var rank = 0.0, lowerRank = 0.0, upperRank = 0.0
+    var lowerSet = false, upperSet = false
+    for (i, b) in merged.enumerated() {
+        var lowerBound = i > 0 ? merged[i - 1].upper : -Double.infinity
+        if i == 0 && b.upper > 0 { lowerBound = 0 }
+        let upperBound = b.upper
+        func interpolate(_ v: Double) -> Double {
+            rank + (b.count - rank) * (v - lowerBound) / (upperBound - lowerBound)
+        }
+        if !lowerSet && lowerBound >= lower {
+            lowerRank = rank
+            lowerSet = true
+        }
+        if !upperSet && lowerBound >= upper {
+            upperRank = rank
+            upperSet = true
+        }
+        if lowerSet && upperSet { break }
+        if !lowerSet && lowerBound < lower && upperBound > lower {
+            lowerRank = upperBound.isInfinite ? rank : interpolate(lower)
+            lowerSet = true
+        }
+        if !upperSet && lowerBound < upper && upperBound > upper {
+            upperRank = upperBound.isInfinite ? rank : interpolate(upper)
+            upperSet = true
+        }
+        if lowerSet && upperSet { break }
+        rank = b.count
+    }
+    if !lowerSet || lowerRank > count { lowerRank = count }
+    if !upperSet || upperRank > count { upperRank = count }
+    return (upperRank - lowerRank) / count
 }
 
 /// Relative comparison like Prometheus's util/almost.Equal.
