@@ -97,6 +97,8 @@ public struct VectorSelector: Sendable {
     public var matchers: [Matcher]
     /// Offset in ms (negative allowed).
     public var offset: Int64 = 0
+    /// An offset written as a duration expression, resolved when the query runs.
+    public var offsetExpr: DurationExpr?
     public var at: AtModifier = .none
     public var position: PositionRange
 }
@@ -105,6 +107,8 @@ public struct MatrixSelector: Sendable {
     public var selector: VectorSelector
     /// Range in ms.
     public var range: Int64
+    /// A range written as a duration expression, resolved when the query runs.
+    public var rangeExpr: DurationExpr?
     public var position: PositionRange
 }
 
@@ -114,6 +118,9 @@ public struct SubqueryExpr: Sendable {
     /// Resolution in ms; nil means the engine's default.
     public var step: Int64?
     public var offset: Int64 = 0
+    public var rangeExpr: DurationExpr?
+    public var stepExpr: DurationExpr?
+    public var offsetExpr: DurationExpr?
     public var at: AtModifier = .none
     public var position: PositionRange
 }
@@ -173,6 +180,12 @@ public struct VectorMatching: Sendable {
     public var on = false
     /// Extra labels copied from the "one" side (`group_left(x)`).
     public var include: [String] = []
+    /// `fill_left(v)` / `fill_right(v)` / `fill(v)`: the value used for a
+    /// missing match on that side instead of dropping the sample.
+    public var fillLeft: Double?
+    public var fillRight: Double?
+    /// Written as `fill(v)` (both sides), which prints back the same way.
+    public var fillBoth = false
 }
 
 public struct BinaryExpr: Sendable {

@@ -38,7 +38,7 @@ extension Evaluator {
         }
         if a.op == .quantile {
             for v in param where v.isNaN || v < 0 || v > 1 {
-                warn("quantile value should be between 0 and 1, got \(formatPromFloat(v))", a.param?.position ?? a.position)
+                warn("quantile value should be between 0 and 1, got \(goG(v))", a.param?.position ?? a.position)
                 break
             }
             if input.contains(where: { $0.values.contains(where: OpaqueHistogram.isMarker) }) {
@@ -157,10 +157,10 @@ extension Evaluator {
             if ps.allSatisfy({ $0 == 0 }) { return [] }
             if ps.contains(where: \.isNaN) { throw PromQLError.execution("Ratio value is NaN") }
             if let m = ps.max(), m > 1 {
-                warn("ratio value should be between -1 and 1, got \(formatPromFloat(m)), capping to 1", a.param?.position ?? a.position)
+                warn("ratio value should be between -1 and 1, got \(goG(m)), capping to 1", a.param?.position ?? a.position)
             }
             if let m = ps.min(), m < -1 {
-                warn("ratio value should be between -1 and 1, got \(formatPromFloat(m)), capping to -1", a.param?.position ?? a.position)
+                warn("ratio value should be between -1 and 1, got \(goG(m)), capping to -1", a.param?.position ?? a.position)
             }
         } else {
             let ps = param

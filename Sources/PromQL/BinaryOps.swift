@@ -154,27 +154,69 @@ extension Evaluator {
         let (l, r) = swapped ? (r0, l0) : (l0, r0)
         let (lo, ro, n) = signatureOrdinals(l, r, m)
         var rightAt = [Int](repeating: -1, count: n)
+        var matched = [Bool](repeating: false, count: n)
         var outIndex: [Labels: Int] = [:]
         var pairIndex: [Int: Int] = [:]
         var out: [StepSeries] = []
-        var matchedOne = [Bool](repeating: false, count: n)
         var matchedMany = [Set<Labels>](repeating: [], count: m.cardinality == .oneToOne ? 0 : n)
         let changesSchema = !b.op.isComparison
+        // Cache keys: a real pair, or one side filled in (negative keys).
+        let width = r.count + 1
+
+        func emit(_ i: Int, _ lLabels: Labels, _ lv: Double, _ rLabels: Labels, _ rv: Double, _ o: Int, _ key: Int) throws {
+            let (x, y) = swapped ? (rv, lv) : (lv, rv)
+            var (value, keep) = applyOp(b.op, x, y)
+            if OpaqueHistogram.isMarker(x) || OpaqueHistogram.isMarker(y) {
+                value = histogramOp(b, lhsHistogram: OpaqueHistogram.isMarker(x), rhsHistogram: OpaqueHistogram.isMarker(y))
+                if isAbsent(value) { return }
+                keep = true
+            }
+            if b.returnBool { value = keep ? 1 : 0 }
+            let outK: Int
+            if let existing = pairIndex[key] {
+                outK = existing
+            } else {
+                let labels = resultLabels(lLabels, rLabels, m, changesSchema: changesSchema)
+                if let e = outIndex[labels] {
+                    outK = e
+                } else {
+                    outK = out.count
+                    outIndex[labels] = outK
+                    out.append(StepSeries(labels: labels, values: [Double](repeating: absentValue, count: grid.count),
+                                          dropName: b.returnBool))
+                }
+                pairIndex[key] = outK
+            }
+            if m.cardinality == .oneToOne {
+                if matched[o] {
+                    throw PromQLError.execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+                }
+            } else if !matchedMany[o].insert(out[outK].labels).inserted {
+                throw PromQLError.execution("multiple matches for labels: grouping labels must ensure unique matches")
+            }
+            matched[o] = true
+            if !keep && !b.returnBool { return }
+            if !isAbsent(out[outK].values[i]) {
+                throw PromQLError.execution("vector cannot contain metrics with the same labelset")
+            }
+            out[outK].values[i] = value
+        }
+
         for i in 0..<grid.count {
-            for j in 0..<n { rightAt[j] = -1 }
+            for j in 0..<n {
+                rightAt[j] = -1
+                matched[j] = false
+            }
             for (k, s) in r.enumerated() where !isAbsent(s.values[i]) {
                 let o = ro[k]
                 if rightAt[o] >= 0 {
                     let side = swapped ? "left" : "right"
-                    let group = m.on ? Labels(sortedUnchecked: s.labels.pairs.filter { m.matchingLabels.contains($0.name) })
-                        : Labels(sortedUnchecked: s.labels.pairs.filter { !m.matchingLabels.contains($0.name) })
+                    let group = matchLabels(s.labels, m)
                     throw PromQLError.execution("found duplicate series for the match group \(group.promString) on the \(side) hand-side of the operation: [\(pairText(s.labels, r[rightAt[o]].labels))];many-to-many matching not allowed: matching labels must be unique on one side")
                 }
                 rightAt[o] = k
             }
-            if m.cardinality == .oneToOne {
-                for j in 0..<n { matchedOne[j] = false }
-            } else {
+            if m.cardinality != .oneToOne {
                 for j in 0..<n where !matchedMany[j].isEmpty { matchedMany[j].removeAll(keepingCapacity: true) }
             }
             for (k, s) in l.enumerated() {
@@ -182,52 +224,25 @@ extension Evaluator {
                 if isAbsent(lv) { continue }
                 let o = lo[k]
                 let rk = rightAt[o]
-                if rk < 0 { continue }
-                let rv = r[rk].values[i]
-                let (x, y) = swapped ? (rv, lv) : (lv, rv)
-                var (value, keep) = applyOp(b.op, x, y)
-                if OpaqueHistogram.isMarker(x) || OpaqueHistogram.isMarker(y) {
-                    value = histogramOp(b, lhsHistogram: OpaqueHistogram.isMarker(x), rhsHistogram: OpaqueHistogram.isMarker(y))
-                    if isAbsent(value) { continue }
-                    keep = true
+                if rk >= 0 {
+                    try emit(i, s.labels, lv, r[rk].labels, r[rk].values[i], o, k &* width &+ rk)
+                } else if let fill = m.fillRight {
+                    try emit(i, s.labels, lv, matchLabels(s.labels, m), fill, o, -1 - k)
                 }
-                if b.returnBool {
-                    value = keep ? 1 : 0
+            }
+            if let fill = m.fillLeft {
+                for (k, s) in r.enumerated() where !isAbsent(s.values[i]) && !matched[ro[k]] {
+                    try emit(i, matchLabels(s.labels, m), fill, s.labels, s.values[i], ro[k], -1 - l.count - k)
                 }
-                let pairKey = k &* (r.count + 1) &+ rk
-                let outK: Int
-                if let existing = pairIndex[pairKey] {
-                    outK = existing
-                } else {
-                    let labels = resultLabels(s.labels, r[rk].labels, m, changesSchema: changesSchema)
-                    if let e = outIndex[labels] {
-                        outK = e
-                    } else {
-                        outK = out.count
-                        outIndex[labels] = outK
-                        out.append(StepSeries(labels: labels, values: [Double](repeating: absentValue, count: grid.count),
-                                              dropName: b.returnBool))
-                    }
-                    pairIndex[pairKey] = outK
-                }
-                if m.cardinality == .oneToOne {
-                    if matchedOne[o] {
-                        throw PromQLError.execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
-                    }
-                    matchedOne[o] = true
-                } else {
-                    if !matchedMany[o].insert(out[outK].labels).inserted {
-                        throw PromQLError.execution("multiple matches for labels: grouping labels must ensure unique matches")
-                    }
-                }
-                if !keep && !b.returnBool { continue }
-                if !isAbsent(out[outK].values[i]) {
-                    throw PromQLError.execution("vector cannot contain metrics with the same labelset")
-                }
-                out[outK].values[i] = value
             }
         }
         return out.filter { $0.hasAnyValue }
+    }
+
+    /// The labels a series matches on: the `on` labels, or all but the `ignoring` ones and the name.
+    private func matchLabels(_ l: Labels, _ m: VectorMatching) -> Labels {
+        if m.on { return Labels(sortedUnchecked: l.pairs.filter { m.matchingLabels.contains($0.name) }) }
+        return Labels(sortedUnchecked: l.pairs.filter { !m.matchingLabels.contains($0.name) && $0.name != LabelName.metricName })
     }
 
     /// The two duplicates of a many-to-many error, in sorted order so the message is stable.

@@ -47,7 +47,8 @@ final class Evaluator {
     func evaluateTop(_ expr: Expr) throws -> QueryValue {
         let instant = queryStep == 0
         let grid = StepGrid(start: queryStart, end: queryEnd, interval: instant ? 1 : queryStep)
-        let value = try eval(expr, grid)
+        let resolved = try expr.resolvingDurations(step: Double(queryStep) / 1000, range: Double(queryEnd - queryStart) / 1000)
+        let value = try eval(resolved, grid)
         switch value {
         case .string(let s):
             return .string(t: queryStart, v: s)

@@ -10,7 +10,7 @@ extension Evaluator {
         let input = try eval(vectorArg, grid).vectorValue
         if !isFraction {
             for v in q where v.isNaN || v < 0 || v > 1 {
-                warn("quantile value should be between 0 and 1, got \(formatPromFloat(v))", c.args[0].position)
+                warn("quantile value should be between 0 and 1, got \(goG(v))", c.args[0].position)
                 break
             }
         }
@@ -22,8 +22,9 @@ extension Evaluator {
             let leText = s.labels[LabelName.bucket]
             guard let le = parseBucketBound(leText) else {
                 if s.hasAnyValue {
-                    warn("bucket label \"le\" is missing or has a malformed value of \(quoteLabelValue(leText)) for metric name \(quoteLabelValue(s.labels.metricName))",
-                         vectorArg.position)
+                    let name = s.labels.metricName
+                    warn("bucket label \"le\" is missing or has a malformed value of \(quoteLabelValue(leText))"
+                         + (name.isEmpty ? "" : " for metric name \(quoteLabelValue(name))"), vectorArg.position)
                 }
                 continue
             }
@@ -58,8 +59,9 @@ extension Evaluator {
                 }
                 let (value, forced) = bucketQuantile(q[i], &buckets)
                 if forced {
-                    info("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name \(quoteLabelValue(groupLabels[g].metricName))",
-                         vectorArg.position)
+                    let name = groupLabels[g].metricName
+                    info("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)"
+                         + (name.isEmpty ? "" : " for metric name \(quoteLabelValue(name))"), vectorArg.position)
                 }
                 values[i] = value
                 any = true

@@ -167,6 +167,37 @@ struct Parser {
             if current.kind == .leftParen { m.include = try parseLabelList() }
             explicit = true
         }
+        while current.kind == .identifier, peek().kind == .leftParen,
+              ["fill", "fill_left", "fill_right"].contains(current.text.lowercased()) {
+            let tok = advance()
+            if op.isSetOperator {
+                throw ParseError(position: tok.start, message: "fill modifiers are not allowed for set operator \"\(op.rawValue)\"")
+            }
+            _ = advance()
+            var sign = 1.0
+            if current.kind == .sub || current.kind == .add {
+                if advance().kind == .sub { sign = -1 }
+            }
+            let num = advance()
+            guard num.kind == .number || num.kind == .duration else {
+                throw ParseError(position: num.start, message: "unexpected \(describe(num)) in fill modifier, expected number")
+            }
+            let v = sign * (num.kind == .number ? parseNumberLiteral(num.text) : Double(PromDuration(num.text)?.milliseconds ?? 0) / 1000)
+            _ = try expect(.rightParen, "fill modifier")
+            switch tok.text.lowercased() {
+            case "fill":
+                m.fillLeft = v
+                m.fillRight = v
+                m.fillBoth = true
+            case "fill_left":
+                m.fillLeft = v
+                m.fillBoth = false
+            default:
+                m.fillRight = v
+                m.fillBoth = false
+            }
+            explicit = true
+        }
         if explicit {
             for l in m.include where m.on && m.matchingLabels.contains(l) {
                 throw ParseError(position: current.start, message: "label \"\(l)\" must not occur in ON and GROUP clause at once")
@@ -226,8 +257,15 @@ struct Parser {
                 expr = try parseRangeOrSubquery(expr)
             } else if isKeyword(current, "offset") {
                 let tok = advance()
-                let offset = try parseSignedDuration("offset")
-                expr = try applyOffset(expr, offset, at: tok)
+                let d = try parseOffsetDuration()
+                if let seconds = d.literalSeconds {
+                    guard seconds.isFinite, abs(seconds) < 9.2e15 else {
+                        throw ParseError(position: tok.start, message: "invalid offset duration: \(d)")
+                    }
+                    expr = try applyOffset(expr, Int64((seconds * 1000).rounded()), offsetExpr: nil, at: tok)
+                } else {
+                    expr = try applyOffset(expr, 0, offsetExpr: d, at: tok)
+                }
             } else if current.kind == .at {
                 let tok = advance()
                 let at = try parseAtValue()
@@ -240,55 +278,41 @@ struct Parser {
 
     mutating func parseRangeOrSubquery(_ expr: Expr) throws(ParseError) -> Expr {
         let open = advance()
-        let range = try parseDurationValue("range")
+        let (range, rangeExpr) = try parseBracketDuration("range")
         if current.kind == .rightBracket {
             let close = advance()
             guard case .vectorSelector(let vs) = expr else {
                 throw ParseError(position: open.start, message: "ranges only allowed for vector selectors")
             }
-            if vs.offset != 0 || vs.at != .none {
+            if vs.offset != 0 || vs.offsetExpr != nil || vs.at != .none {
                 throw ParseError(position: open.start, message: "no offset or @ modifiers allowed before range")
             }
-            return .matrixSelector(MatrixSelector(selector: vs, range: range,
+            return .matrixSelector(MatrixSelector(selector: vs, range: range, rangeExpr: rangeExpr,
                                                   position: PositionRange(start: vs.position.start, end: close.end)))
         }
         _ = try expect(.colon, "subquery selector")
         var step: Int64?
-        if current.kind != .rightBracket { step = try parseDurationValue("subquery step") }
+        var stepExpr: DurationExpr?
+        if current.kind != .rightBracket { (step, stepExpr) = try parseBracketDuration("subquery step") }
         let close = try expect(.rightBracket, "subquery selector")
-        return .subquery(SubqueryExpr(expr: expr, range: range, step: step,
-                                      position: PositionRange(start: expr.position.start, end: close.end)))
+        var sq = SubqueryExpr(expr: expr, range: range, step: step,
+                              position: PositionRange(start: expr.position.start, end: close.end))
+        sq.rangeExpr = rangeExpr
+        sq.stepExpr = stepExpr
+        return .subquery(sq)
     }
 
-    /// A duration literal, or a number of seconds (PromQL 3 allows `[100]`), in ms.
-    mutating func parseDurationValue(_ context: String) throws(ParseError) -> Int64 {
-        let t = advance()
-        switch t.kind {
-        case .duration:
-            guard let d = PromDuration(t.text) else {
-                throw ParseError(position: t.start, message: "bad duration syntax: \"\(t.text)\"")
-            }
-            return d.milliseconds
-        case .number:
-            let v = parseNumberLiteral(t.text)
-            guard v.isFinite, abs(v) < 9.2e15 else {
-                throw ParseError(position: t.start, message: "invalid \(context) duration: \(t.text)")
-            }
-            return Int64((v * 1000).rounded())
-        default:
-            throw ParseError(position: t.start, message: "unexpected \(describe(t)) in \(context), expected duration")
+    /// A range or step: a literal (kept as ms) or a duration expression resolved at query time.
+    mutating func parseBracketDuration(_ context: String) throws(ParseError) -> (Int64, DurationExpr?) {
+        let start = current.start
+        let e = try parseDurationExpr()
+        guard let seconds = e.literalSeconds else { return (0, e) }
+        guard seconds.isFinite, abs(seconds) < 9.2e15 else {
+            throw ParseError(position: start, message: "invalid \(context) duration: \(e)")
         }
-    }
-
-    mutating func parseSignedDuration(_ context: String) throws(ParseError) -> Int64 {
-        var sign: Int64 = 1
-        if current.kind == .sub {
-            _ = advance()
-            sign = -1
-        } else if current.kind == .add {
-            _ = advance()
-        }
-        return sign * (try parseDurationValue(context))
+        let ms = Int64((seconds * 1000).rounded())
+        guard ms > 0 else { throw ParseError(position: start, message: "\(context) duration must be greater than 0") }
+        return (ms, nil)
     }
 
     mutating func parseAtValue() throws(ParseError) -> (AtModifier, Int) {
@@ -315,22 +339,26 @@ struct Parser {
         return (.timestamp(Int64((seconds * 1000).rounded())), t.end)
     }
 
-    func applyOffset(_ expr: Expr, _ offset: Int64, at tok: Token) throws(ParseError) -> Expr {
+    func applyOffset(_ expr: Expr, _ offset: Int64, offsetExpr: DurationExpr?, at tok: Token) throws(ParseError) -> Expr {
         let end = tokens[index - 1].end
+        let dup = ParseError(position: tok.start, message: "offset may not be set multiple times")
         switch expr {
         case .vectorSelector(var vs):
-            guard vs.offset == 0 else { throw ParseError(position: tok.start, message: "offset may not be set multiple times") }
+            guard vs.offset == 0, vs.offsetExpr == nil else { throw dup }
             vs.offset = offset
+            vs.offsetExpr = offsetExpr
             vs.position.end = end
             return .vectorSelector(vs)
         case .matrixSelector(var ms):
-            guard ms.selector.offset == 0 else { throw ParseError(position: tok.start, message: "offset may not be set multiple times") }
+            guard ms.selector.offset == 0, ms.selector.offsetExpr == nil else { throw dup }
             ms.selector.offset = offset
+            ms.selector.offsetExpr = offsetExpr
             ms.position.end = end
             return .matrixSelector(ms)
         case .subquery(var sq):
-            guard sq.offset == 0 else { throw ParseError(position: tok.start, message: "offset may not be set multiple times") }
+            guard sq.offset == 0, sq.offsetExpr == nil else { throw dup }
             sq.offset = offset
+            sq.offsetExpr = offsetExpr
             sq.position.end = end
             return .subquery(sq)
         default:

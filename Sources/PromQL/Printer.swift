@@ -16,10 +16,12 @@ extension Expr: CustomStringConvertible {
         case .vectorSelector(let vs):
             return vs.description
         case .matrixSelector(let ms):
-            return ms.selector.body + "[\(PromDuration(milliseconds: ms.range))]" + ms.selector.modifiers
+            let range = ms.rangeExpr.map(\.description) ?? "\(PromDuration(milliseconds: ms.range))"
+            return ms.selector.body + "[\(range)]" + ms.selector.modifiers
         case .subquery(let sq):
-            let step = sq.step.map { "\(PromDuration(milliseconds: $0))" } ?? ""
-            return "\(sq.expr)[\(PromDuration(milliseconds: sq.range)):\(step)]" + modifierText(at: sq.at, offset: sq.offset)
+            let step = sq.stepExpr.map(\.description) ?? sq.step.map { "\(PromDuration(milliseconds: $0))" } ?? ""
+            let range = sq.rangeExpr.map(\.description) ?? "\(PromDuration(milliseconds: sq.range))"
+            return "\(sq.expr)[\(range):\(step)]" + modifierText(at: sq.at, offset: sq.offset, offsetExpr: sq.offsetExpr)
         case .paren(let p):
             return "(\(p.expr))"
         case .unary(let u):
@@ -44,11 +46,17 @@ extension Expr: CustomStringConvertible {
     private func matchingText(_ b: BinaryExpr) -> String {
         guard let m = b.matching else { return "" }
         var s = ""
-        if m.on || !m.matchingLabels.isEmpty {
+        if m.on || !m.matchingLabels.isEmpty || m.cardinality == .manyToOne || m.cardinality == .oneToMany {
             s = " \(m.on ? "on" : "ignoring") (\(labelList(m.matchingLabels)))"
         }
         if m.cardinality == .manyToOne || m.cardinality == .oneToMany {
             s += " group_\(m.cardinality == .manyToOne ? "left" : "right") (\(labelList(m.include)))"
+        }
+        if m.fillBoth, let v = m.fillLeft {
+            s += " fill (\(formatPromFloat(v)))"
+        } else {
+            if let v = m.fillLeft { s += " fill_left (\(formatPromFloat(v)))" }
+            if let v = m.fillRight { s += " fill_right (\(formatPromFloat(v)))" }
         }
         return s
     }
@@ -58,7 +66,7 @@ private func labelList(_ names: [String]) -> String {
     names.map { isValidLegacyLabelName($0) ? $0 : quoteLabelValue($0) }.joined(separator: ", ")
 }
 
-func modifierText(at: AtModifier, offset: Int64) -> String {
+func modifierText(at: AtModifier, offset: Int64, offsetExpr: DurationExpr? = nil) -> String {
     var s = ""
     switch at {
     case .none: break
@@ -66,7 +74,9 @@ func modifierText(at: AtModifier, offset: Int64) -> String {
     case .start: s += " @ start()"
     case .end: s += " @ end()"
     }
-    if offset > 0 {
+    if let e = offsetExpr {
+        s += " offset \(e)"
+    } else if offset > 0 {
         s += " offset \(PromDuration(milliseconds: offset))"
     } else if offset < 0 {
         s += " offset -\(PromDuration(milliseconds: -offset))"
@@ -97,7 +107,7 @@ extension VectorSelector: CustomStringConvertible {
         return head + "{" + parts.joined(separator: ",") + "}"
     }
 
-    var modifiers: String { modifierText(at: at, offset: offset) }
+    var modifiers: String { modifierText(at: at, offset: offset, offsetExpr: offsetExpr) }
 
     public var description: String { body + modifiers }
 }
@@ -132,4 +142,42 @@ func formatPromFloat(_ v: Double) -> String {
     while rest.hasSuffix("0") { rest.removeLast() }
     if !rest.isEmpty { out += "." + rest }
     return (negative ? "-" : "") + out
+}
+
+/// Go's `%g` with the shortest representation: plain digits unless the
+/// decimal exponent is below -4 or at least 6, as Go formats floats in messages.
+func goG(_ v: Double) -> String {
+    if v.isNaN { return "NaN" }
+    if v == .infinity { return "+Inf" }
+    if v == -.infinity { return "-Inf" }
+    if v == 0 { return v.sign == .minus ? "-0" : "0" }
+    // Shortest round-trip digits and decimal exponent from Swift's description.
+    let text = "\(abs(v))"
+    var mantissa = text
+    var exp10 = 0
+    if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+        mantissa = String(text[..<e])
+        exp10 = Int(text[text.index(after: e)...]) ?? 0
+    }
+    let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+    var intPart = String(parts[0])
+    var frac = parts.count > 1 ? String(parts[1]) : ""
+    if frac == "0" { frac = "" }
+    var digits = intPart + frac
+    var point = intPart.count + exp10
+    while digits.hasPrefix("0") && digits.count > 1 {
+        digits.removeFirst()
+        point -= 1
+    }
+    while digits.hasSuffix("0") && digits.count > 1 { digits.removeLast() }
+    intPart = ""
+    let x = point - 1
+    let sign = v < 0 ? "-" : ""
+    if x < -4 || x >= 6 {
+        var m = String(digits.prefix(1))
+        if digits.count > 1 { m += "." + digits.dropFirst() }
+        let e = abs(x) < 10 ? "0\(abs(x))" : "\(abs(x))"
+        return sign + m + "e" + (x < 0 ? "-" : "+") + e
+    }
+    return sign + formatPromFloat(abs(v))
 }

@@ -98,7 +98,7 @@ extension Evaluator {
         switch rf {
         case .quantileOverTime:
             for q in params[0] where q.isNaN || q < 0 || q > 1 {
-                warn("quantile value should be between 0 and 1, got \(formatPromFloat(q))", c.args[0].position)
+                warn("quantile value should be between 0 and 1, got \(goG(q))", c.args[0].position)
                 break
             }
         case .doubleExponentialSmoothing:

@@ -52,7 +52,7 @@ enum TypeChecker {
             throw ParseError(position: b.opPosition.start, message: "set operator \"\(b.op.rawValue)\" not allowed in binary scalar expression")
         }
         if let m = b.matching, lt == .scalar || rt == .scalar, !b.op.isSetOperator,
-           m.on || !m.matchingLabels.isEmpty || m.cardinality != .oneToOne {
+           m.on || !m.matchingLabels.isEmpty || m.cardinality != .oneToOne || m.fillLeft != nil || m.fillRight != nil {
             throw ParseError(position: b.opPosition.start, message: "vector matching only allowed between instant vectors")
         }
     }

@@ -172,4 +172,33 @@ import Storage
         let r = try Engine().instantQuery(s, "rate(g[5m])", at: 100_000)
         #expect(r.infos.map(\.description) == ["PromQL info: metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \"g\" (1:6)"])
     }
+
+    @Test func fillModifiersSupplyMissingSides() throws {
+        let s = MemoryStorage()
+        let app = s.appender()
+        try app.append(Labels(["__name__": "a", "x": "1"]), 0, 1)
+        try app.append(Labels(["__name__": "a", "x": "2"]), 0, 2)
+        try app.append(Labels(["__name__": "b", "x": "1"]), 0, 10)
+        try app.append(Labels(["__name__": "b", "x": "3"]), 0, 30)
+        try app.commit()
+        let e = Engine()
+        #expect(vector(try e.instantQuery(s, "a + fill(0) b", at: 0)) ==
+                [Labels(["x": "1"]): 11, Labels(["x": "2"]): 2, Labels(["x": "3"]): 30])
+        #expect(vector(try e.instantQuery(s, "a - fill_right(100) b", at: 0)) ==
+                [Labels(["x": "1"]): -9, Labels(["x": "2"]): -98])
+    }
+
+    @Test func durationExpressionsUseQueryStepAndRange() throws {
+        let s = try storage()
+        let e = Engine()
+        // step() is 0 in an instant query, so the range is 1m.
+        let c = vector(try e.instantQuery(s, #"count_over_time(m_total{job="b"}[1m + step()])"#, at: 600_000))
+        #expect(c.values.first == 4)
+        let r = try e.rangeQuery(s, #"count_over_time(m_total{job="b"}[step() * 2])"#, start: 300_000, end: 360_000, step: 60_000)
+        guard case .matrix(let m) = r.value else {
+            Issue.record("not a matrix")
+            return
+        }
+        #expect(m.first?.samples.map(\.v) == [8, 8])
+    }
 }

@@ -121,6 +121,12 @@ import Model
             ("-(1)", "-(1)"),
             ("1.5e-7", "0.00000015"),
             ("predict_linear(x[1h], 1h)", "predict_linear(x[1h], 1h)"),
+            ("x[26m+4m]", "x[26m + 4m]"),
+            ("x[step()*2:range()] offset (1m * 2)", "x[step() * 2:range()] offset (1m * 2)"),
+            ("x offset -min_of(step(), 1s)", "x offset -min(step(), 1s)"),
+            ("a + fill(0) b", "a + fill (0) b"),
+            ("a - on(x) fill_left(1) fill_right(-2) b", "a - on (x) fill_left (1) fill_right (-2) b"),
+            ("a * group_left b", "a * ignoring () group_left () b"),
         ]
         for (input, output) in cases {
             #expect(try printed(input) == output, "\(input)")
@@ -153,6 +159,27 @@ import Model
         #expect(e7.message.hasPrefix("offset modifier must be preceded by"))
         let e8 = try #require(parseError(#"foo{a="\q"}"#))
         #expect(e8.position == 7)
+    }
+
+    @Test func durationExpressionsStayUnresolvedUntilQueryTime() throws {
+        guard case .matrixSelector(let ms) = try PromQLParser.parse("x[step() + 1]") else {
+            Issue.record("not a range selector")
+            return
+        }
+        #expect(ms.rangeExpr != nil)
+        #expect(ms.rangeExpr?.seconds(step: 15, range: 0) == 16)
+        // A bare offset literal ends before a following operator.
+        guard case .binary(let b) = try PromQLParser.parse("x offset 1m + 1") else {
+            Issue.record("not a binary expression")
+            return
+        }
+        guard case .vectorSelector(let vs) = b.lhs else {
+            Issue.record("lhs is not a selector")
+            return
+        }
+        #expect(vs.offset == 60_000)
+        #expect(parseError("x[0s]") != nil)
+        #expect(parseError("a and fill(0) b") != nil)
     }
 
     @Test func aggregationParametersAndGroupingPlacement() throws {
