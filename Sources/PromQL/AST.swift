@@ -100,6 +100,10 @@ public struct VectorSelector: Sendable {
     /// An offset written as a duration expression, resolved when the query runs.
     public var offsetExpr: DurationExpr?
     public var at: AtModifier = .none
+    /// `x[5m] anchored`: windows also see the last sample before their start.
+    public var anchored = false
+    /// `x smoothed` / `x[5m] smoothed`: values interpolated at window boundaries.
+    public var smoothed = false
     public var position: PositionRange
 }
 

@@ -206,6 +206,7 @@ final class Evaluator {
 
     func evalVectorSelector(_ vs: VectorSelector, _ grid: StepGrid) throws -> [StepSeries] {
         guard grid.count > 0 else { return [] }
+        if vs.smoothed { return try evalSmoothedSelector(vs, grid) }
         let (lo, hi) = refBounds(grid, at: vs.at, offset: vs.offset)
         let lookback = options.lookbackDelta
         let raw = try select(vs, mint: lo - lookback + 1, maxt: hi, range: 0, function: nil)
@@ -253,15 +254,85 @@ final class Evaluator {
     /// A range selector evaluated on its own (instant query of `x[5m]`).
     func loadMatrixForInstant(_ ms: MatrixSelector, _ grid: StepGrid) throws -> [RawSeries] {
         let end = refTime(0, grid, at: ms.selector.at, offset: ms.selector.offset)
-        let raw = try select(ms.selector, mint: end - ms.range + 1, maxt: end, range: ms.range, function: nil)
+        let (left, right) = windowExtension(of: ms.selector)
+        let raw = try select(ms.selector, mint: end - ms.range - left + 1, maxt: end + right, range: ms.range, function: nil)
         return raw.compactMap { s in
             var r = RawSeries(labels: s.labels, ts: [], vs: [])
-            for (t, v) in zip(s.ts, s.vs) where !StaleNaN.isStale(v) {
+            for (t, v) in zip(s.ts, s.vs) where !StaleNaN.isStale(v) && !OpaqueHistogram.isMarker(v) {
                 r.ts.append(t)
                 r.vs.append(v)
             }
+            if left > 0 || right > 0 { r = extendToBoundaries(r, mint: end - ms.range, maxt: end, smoothed: ms.selector.smoothed) }
             return r.ts.isEmpty ? nil : r
         }
+    }
+
+    /// Prometheus's extendFloats: the samples of (mint, maxt] plus synthetic
+    /// points at both boundaries (interpolated when smoothed).
+    private func extendToBoundaries(_ s: RawSeries, mint: Int64, maxt: Int64, smoothed: Bool) -> RawSeries {
+        let n = s.ts.count
+        guard n > 0 else { return s }
+        var last = n - 1
+        var k = 0
+        while k < last, s.ts[k] <= mint { k += 1 }
+        var first = max(0, k - 1)
+        if smoothed {
+            var e = 0
+            while e < n - 1, s.ts[e] < maxt { e += 1 }
+            last = e
+        }
+        var out = RawSeries(labels: s.labels, ts: [], vs: [], dropName: s.dropName)
+        if s.ts[last] <= mint { return out }
+        func interpolate(_ a: Int, _ b: Int, _ t: Int64) -> Double {
+            s.vs[a] + (s.vs[b] - s.vs[a]) * Double(t - s.ts[a]) / Double(s.ts[b] - s.ts[a])
+        }
+        let leftValue = smoothed && s.ts[first] < mint && first + 1 < n ? interpolate(first, first + 1, mint) : s.vs[first]
+        let rightValue = smoothed && last > 0 && s.ts[last] > maxt ? interpolate(last - 1, last, maxt) : s.vs[last]
+        if s.ts[first] <= mint { first += 1 }
+        if s.ts[last] >= maxt { last -= 1 }
+        out.ts.append(mint)
+        out.vs.append(leftValue)
+        if first <= last {
+            out.ts += s.ts[first...last]
+            out.vs += s.vs[first...last]
+        }
+        out.ts.append(maxt)
+        out.vs.append(rightValue)
+        return out
+    }
+
+    /// `x smoothed`: the value at each step interpolated between the samples around it.
+    func evalSmoothedSelector(_ vs: VectorSelector, _ grid: StepGrid) throws -> [StepSeries] {
+        let (lo, hi) = refBounds(grid, at: vs.at, offset: vs.offset)
+        let lb = options.lookbackDelta
+        let raw = try select(vs, mint: lo - lb + 1, maxt: hi + lb, range: 0, function: nil)
+        var out: [StepSeries] = []
+        for s in raw {
+            let pts = zip(s.ts, s.vs).filter { !StaleNaN.isStale($0.1) && !OpaqueHistogram.isMarker($0.1) }
+            var values = [Double](repeating: absentValue, count: grid.count)
+            var any = false
+            var wlo = 0, i = 0
+            for step in 0..<grid.count {
+                let t = refTime(step, grid, at: vs.at, offset: vs.offset)
+                while wlo < pts.count, pts[wlo].0 <= t - lb { wlo += 1 }
+                if i < wlo { i = wlo }
+                while i < pts.count, pts[i].0 < t { i += 1 }
+                let inWindow = i < pts.count && pts[i].0 <= t + lb
+                if inWindow && pts[i].0 == t {
+                    values[step] = pts[i].1
+                } else if i > wlo && inWindow {
+                    let (t1, v1) = pts[i - 1], (t2, v2) = pts[i]
+                    values[step] = v1 + (v2 - v1) * Double(t - t1) / Double(t2 - t1)
+                } else if i > wlo {
+                    values[step] = pts[i - 1].1
+                } else {
+                    continue
+                }
+                any = true
+            }
+            if any { out.append(StepSeries(labels: s.labels, values: values, dropName: false)) }
+        }
+        return out
     }
 
     // MARK: Subqueries

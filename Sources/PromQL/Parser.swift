@@ -266,6 +266,21 @@ struct Parser {
                 } else {
                     expr = try applyOffset(expr, 0, offsetExpr: d, at: tok)
                 }
+            } else if isKeyword(current, "anchored") || isKeyword(current, "smoothed") {
+                let tok = advance()
+                let anchored = tok.text.lowercased() == "anchored"
+                switch expr {
+                case .matrixSelector(var ms) where !ms.selector.anchored && !ms.selector.smoothed:
+                    if anchored { ms.selector.anchored = true } else { ms.selector.smoothed = true }
+                    ms.position.end = tok.end
+                    expr = .matrixSelector(ms)
+                case .vectorSelector(var vs) where !anchored && !vs.smoothed:
+                    vs.smoothed = true
+                    vs.position.end = tok.end
+                    expr = .vectorSelector(vs)
+                default:
+                    throw ParseError(position: tok.start, message: "\(tok.text.lowercased()) modifier can only be used with \(anchored ? "a range" : "an instant or range") vector selector")
+                }
             } else if current.kind == .at {
                 let tok = advance()
                 let at = try parseAtValue()

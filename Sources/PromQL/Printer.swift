@@ -17,7 +17,7 @@ extension Expr: CustomStringConvertible {
             return vs.description
         case .matrixSelector(let ms):
             let range = ms.rangeExpr.map(\.description) ?? "\(PromDuration(milliseconds: ms.range))"
-            return ms.selector.body + "[\(range)]" + ms.selector.modifiers
+            return ms.selector.body + "[\(range)]" + ms.selector.extendedAttribute + ms.selector.modifiers
         case .subquery(let sq):
             let step = sq.stepExpr.map(\.description) ?? sq.step.map { "\(PromDuration(milliseconds: $0))" } ?? ""
             let range = sq.rangeExpr.map(\.description) ?? "\(PromDuration(milliseconds: sq.range))"
@@ -109,7 +109,13 @@ extension VectorSelector: CustomStringConvertible {
 
     var modifiers: String { modifierText(at: at, offset: offset, offsetExpr: offsetExpr) }
 
-    public var description: String { body + modifiers }
+    var extendedAttribute: String { anchored ? " anchored" : smoothed ? " smoothed" : "" }
+
+    public var description: String {
+        // Prometheus prints `@` before the attribute and the offset after it.
+        let at = modifierText(at: self.at, offset: 0)
+        return body + at + extendedAttribute + modifierText(at: .none, offset: offset, offsetExpr: offsetExpr)
+    }
 }
 
 /// Formats a float like Go's `strconv.FormatFloat(v, 'f', -1, 64)` with

@@ -3,11 +3,12 @@ import Model
 extension Evaluator {
     /// Loads the range-vector argument of a function: raw samples (stale
     /// markers removed) covering every window the steps of `grid` need.
-    func rangeArgument(_ arg: Expr, _ grid: StepGrid, function: String) throws -> (series: [RawSeries], range: Int64, at: AtModifier, offset: Int64) {
+    func rangeArgument(_ arg: Expr, _ grid: StepGrid, function: String) throws -> RangeArgument {
         switch arg.unwrapped {
         case .matrixSelector(let ms):
             let (lo, hi) = refBounds(grid, at: ms.selector.at, offset: ms.selector.offset)
-            let raw = try select(ms.selector, mint: lo - ms.range + 1, maxt: hi, range: ms.range, function: function)
+            let (left, right) = windowExtension(of: ms.selector)
+            let raw = try select(ms.selector, mint: lo - ms.range - left + 1, maxt: hi + right, range: ms.range, function: function)
             var out: [RawSeries] = []
             out.reserveCapacity(raw.count)
             for var s in raw {
@@ -22,16 +23,35 @@ extension Evaluator {
                 }
                 out.append(s)
             }
-            return (out, ms.range, ms.selector.at, ms.selector.offset)
+            return RangeArgument(series: out, range: ms.range, at: ms.selector.at, offset: ms.selector.offset,
+                                 extendLeft: left, extendRight: right, anchored: ms.selector.anchored, smoothed: ms.selector.smoothed)
         case .subquery(let sq):
             let raw = try evalSubqueryRaw(sq, windowEnd: 0, grid: grid)
-            return (raw, sq.range, sq.at, sq.offset)
+            return RangeArgument(series: raw, range: sq.range, at: sq.at, offset: sq.offset)
         default:
             throw PromQLError.execution("expected a range vector argument for \(function)")
         }
     }
 
+    /// How far anchored and smoothed selectors read before and after their windows.
+    func windowExtension(of vs: VectorSelector) -> (Int64, Int64) {
+        if vs.anchored { return (options.lookbackDelta, 0) }
+        if vs.smoothed { return (options.lookbackDelta, options.lookbackDelta) }
+        return (0, 0)
+    }
+
+    private func checkExtendedSelector(_ rf: RangeFunction, _ c: Call) throws {
+        guard case .matrixSelector(let ms) = c.args[rf == .quantileOverTime ? 1 : 0].unwrapped else { return }
+        if ms.selector.anchored && ![.resets, .changes, .rate, .increase, .delta].contains(rf) {
+            throw PromQLError.execution("anchored modifier can only be used with: changes, delta, increase, rate, resets - not with \(rf.rawValue)")
+        }
+        if ms.selector.smoothed && ![.rate, .increase, .delta].contains(rf) {
+            throw PromQLError.execution("smoothed modifier can only be used with: delta, increase, rate - not with \(rf.rawValue)")
+        }
+    }
+
     func evalRangeFunction(_ rf: RangeFunction, _ c: Call, _ grid: StepGrid) throws -> EvalValue {
+        try checkExtendedSelector(rf, c)
         let matrixIndex = rf == .quantileOverTime ? 1 : 0
         var params: [[Double]] = []
         for (i, a) in c.args.enumerated() where i != matrixIndex {
@@ -63,12 +83,13 @@ extension Evaluator {
                     let n = ts.count
                     for i in 0..<grid.count {
                         let end = refTime(i, grid, at: arg.at, offset: arg.offset)
-                        let start = end - arg.range
-                        while hi < n, ts[hi] <= end { hi += 1 }
+                        let start = end - arg.range - arg.extendLeft
+                        let last = end + arg.extendRight
+                        while hi < n, ts[hi] <= last { hi += 1 }
                         while lo < hi, ts[lo] <= start { lo += 1 }
                         let evalTime = fixed ? grid.time(0) : grid.time(i)
                         let w = Window(ts: ts, vs: vs, lo: lo, hi: hi, end: end, range: arg.range, evalTime: evalTime,
-                                       monotonic: monotonic)
+                                       monotonic: monotonic, anchored: arg.anchored, smoothed: arg.smoothed)
                         let v = rf.compute(w, p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])
                         values[i] = v
                         if !isAbsent(v) { any = true }
@@ -112,6 +133,19 @@ extension Evaluator {
             break
         }
     }
+}
+
+/// The samples of a range-vector argument and how its windows are placed.
+struct RangeArgument {
+    var series: [RawSeries]
+    var range: Int64
+    var at: AtModifier
+    var offset: Int64
+    /// Extra ms read before / after each window (anchored and smoothed selectors).
+    var extendLeft: Int64 = 0
+    var extendRight: Int64 = 0
+    var anchored = false
+    var smoothed = false
 }
 
 /// Go's `%f`: six decimals.

@@ -33,6 +33,10 @@ struct Window {
     let evalTime: Int64
     /// The whole series never decreases, so counter-reset scans can be skipped.
     let monotonic: Bool
+    /// The window also holds samples up to the lookback delta before its start
+    /// (anchored) and, for smoothed selectors, after its end.
+    var anchored = false
+    var smoothed = false
 
     var count: Int { hi - lo }
 }
@@ -44,9 +48,9 @@ extension RangeFunction {
         let n = w.count
         if n == 0 { return absentValue }
         switch self {
-        case .rate: return extrapolatedRate(w, isCounter: true, isRate: true)
-        case .increase: return extrapolatedRate(w, isCounter: true, isRate: false)
-        case .delta: return extrapolatedRate(w, isCounter: false, isRate: false)
+        case .rate, .increase, .delta:
+            if w.anchored || w.smoothed { return extendedRate(w, isCounter: self != .delta, isRate: self == .rate) }
+            return extrapolatedRate(w, isCounter: self != .delta, isRate: self == .rate)
         case .irate, .idelta:
             guard n >= 2 else { return absentValue }
             let a = w.vs[w.hi - 2], b = w.vs[w.hi - 1]
@@ -64,18 +68,20 @@ extension RangeFunction {
             let (slope, intercept) = linearRegression(w, interceptTime: w.evalTime)
             return slope * p0 + intercept
         case .changes:
+            guard let first = firstIndex(w) else { return absentValue }
             var c = 0
-            var prev = w.vs[w.lo]
-            for i in (w.lo + 1)..<w.hi {
+            var prev = w.vs[first]
+            for i in (first + 1)..<w.hi {
                 let v = w.vs[i]
                 if v != prev && !(v.isNaN && prev.isNaN) { c += 1 }
                 prev = v
             }
             return Double(c)
         case .resets:
+            guard let first = firstIndex(w) else { return absentValue }
             var c = 0
-            var prev = w.vs[w.lo]
-            for i in (w.lo + 1)..<w.hi {
+            var prev = w.vs[first]
+            for i in (first + 1)..<w.hi {
                 let v = w.vs[i]
                 if v < prev { c += 1 }
                 prev = v
@@ -125,6 +131,57 @@ extension RangeFunction {
             guard n >= 2 else { return absentValue }
             return smooth(w, sf: p0, tf: p1)
         }
+    }
+
+    /// Where changes/resets start: for anchored windows the last sample at or
+    /// before the window start; nil when no sample lies inside the window.
+    private func firstIndex(_ w: Window) -> Int? {
+        guard w.anchored else { return w.lo }
+        let rangeStart = w.end - w.range
+        guard w.ts[w.hi - 1] > rangeStart else { return nil }
+        var i = w.lo
+        while i < w.hi - 1, w.ts[i] <= rangeStart { i += 1 }
+        return max(w.lo, i - 1)
+    }
+
+    /// rate/increase/delta over anchored or smoothed windows (no extrapolation).
+    private func extendedRate(_ w: Window, isCounter: Bool, isRate: Bool) -> Double {
+        let rangeStart = w.end - w.range, rangeEnd = w.end
+        var last = w.hi - 1
+        var s = w.lo
+        while s < last, w.ts[s] <= rangeStart { s += 1 }
+        var first = max(w.lo, s - 1)
+        if w.smoothed {
+            var e = w.lo
+            while e < w.hi - 1, w.ts[e] < rangeEnd { e += 1 }
+            last = e
+        }
+        if w.ts[last] <= rangeStart { return absentValue }
+        func interpolate(_ a: Int, _ b: Int, _ t: Int64) -> Double {
+            var y1 = w.vs[a]
+            let y2 = w.vs[b]
+            if isCounter && y2 < y1 { y1 = 0 }
+            return y1 + (y2 - y1) * Double(t - w.ts[a]) / Double(w.ts[b] - w.ts[a])
+        }
+        let left = w.smoothed && w.ts[first] < rangeStart && first + 1 < w.hi ? interpolate(first, first + 1, rangeStart) : w.vs[first]
+        let right = w.smoothed && last > w.lo && w.ts[last] > rangeEnd ? interpolate(last - 1, last, rangeEnd) : w.vs[last]
+        var result = right - left
+        if isCounter {
+            if w.ts[first] <= rangeStart { first += 1 }
+            if w.ts[last] >= rangeEnd { last -= 1 }
+            var correction = 0.0
+            var prev = left
+            if first <= last {
+                for i in first...last {
+                    if w.vs[i] < prev { correction += prev }
+                    prev = w.vs[i]
+                }
+            }
+            if right < prev { correction += prev }
+            result += correction
+        }
+        if isRate { result /= Double(w.range) / 1000 }
+        return result
     }
 
     private func extrapolatedRate(_ w: Window, isCounter: Bool, isRate: Bool) -> Double {

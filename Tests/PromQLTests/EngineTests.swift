@@ -201,4 +201,21 @@ import Storage
         }
         #expect(m.first?.samples.map(\.v) == [8, 8])
     }
+
+    @Test func anchoredAndSmoothedSelectors() throws {
+        let s = MemoryStorage()
+        let app = s.appender()
+        let c = Labels(["__name__": "c_total"])
+        for i in 0...10 { try app.append(c, Int64(i) * 15_000, Double(i) * 10) }
+        try app.commit()
+        let e = Engine()
+        let anchored = vector(try e.instantQuery(s, "increase(c_total[1m] anchored)", at: 67_500))
+        #expect(anchored.values.first == 40)
+        let smoothed = vector(try e.instantQuery(s, "increase(c_total[1m] smoothed)", at: 67_500))
+        #expect(abs((smoothed.values.first ?? 0) - 40) < 1e-9)
+        let point = vector(try e.instantQuery(s, "c_total smoothed", at: 67_500))
+        #expect(point.values.first == 45)
+        #expect(throws: PromQLError.self) { try e.instantQuery(s, "max_over_time(c_total[1m] anchored)", at: 67_500) }
+        #expect("\(try PromQLParser.parse("rate(c_total[1m] anchored @ 10 offset 5s)"))" == "rate(c_total[1m] anchored @ 10.000 offset 5s)")
+    }
 }
