@@ -273,9 +273,9 @@ extension Evaluator {
         }
     }
 
-    /// A stable pseudo-random position in [0, 1) of a series, as limit_ratio samples by label hash.
+    /// A series' sampling position in [0, 1], from its label hash as Prometheus computes it.
     private func ratioOffset(_ l: Labels) -> Double {
-        Double(l.stableHash) / 18446744073709551616.0
+        Double(l.prometheusHash) / Double(UInt64.max)
     }
 }
 

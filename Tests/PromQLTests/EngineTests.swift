@@ -218,4 +218,10 @@ import Storage
         #expect(throws: PromQLError.self) { try e.instantQuery(s, "max_over_time(c_total[1m] anchored)", at: 67_500) }
         #expect("\(try PromQLParser.parse("rate(c_total[1m] anchored @ 10 offset 5s)"))" == "rate(c_total[1m] anchored @ 10.000 offset 5s)")
     }
+
+    @Test func labelHashIsXXHash64() {
+        #expect(XXHash64.hash([]) == 0xEF46_DB37_51D8_E999)
+        #expect(XXHash64.hash(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
+        #expect(XXHash64.hash(Array("Nobody inspects the spammish repetition".utf8)) == 0xFBCE_A83C_8A37_8BF1)
+    }
 }
