@@ -67,7 +67,7 @@ extension Evaluator {
             }
             return .vector(input)
         case "info":
-            return try eval(c.args[0], grid)
+            return .vector(try evalInfo(c, grid))
         default:
             if let f = mathFunction(name) {
                 var input = try eval(c.args[0], grid).vectorValue

@@ -63,6 +63,7 @@ public enum PromQLParser {
 struct Parser {
     let tokens: [Token]
     var index = 0
+    var allowEmptySelector = false
 
     init(_ query: String) throws(ParseError) {
         tokens = try Lexer.tokenize(query)
@@ -463,6 +464,9 @@ struct Parser {
         _ = advance() // (
         var args: [Expr] = []
         while current.kind != .rightParen {
+            // info()'s second argument is a label selector that may match everything.
+            allowEmptySelector = fn.name == "info" && args.count == 1
+            defer { allowEmptySelector = false }
             args.append(try parseExpression(minPrecedence: 0))
             if current.kind == .comma {
                 _ = advance()
@@ -580,7 +584,7 @@ struct Parser {
             }
         }
         let pos = PositionRange(start: start, end: end)
-        if !matchers.contains(where: { !$0.matchesEmpty }) {
+        if !allowEmptySelector && !matchers.contains(where: { !$0.matchesEmpty }) {
             throw ParseError(position: start, message: "vector selector must contain at least one non-empty matcher")
         }
         return VectorSelector(name: name, matchers: matchers, position: pos)

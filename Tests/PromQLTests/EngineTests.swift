@@ -224,4 +224,21 @@ import Storage
         #expect(XXHash64.hash(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
         #expect(XXHash64.hash(Array("Nobody inspects the spammish repetition".utf8)) == 0xFBCE_A83C_8A37_8BF1)
     }
+
+    @Test func infoAddsTargetInfoDataLabels() throws {
+        let s = MemoryStorage()
+        let app = s.appender()
+        try app.append(Labels(["__name__": "up", "job": "a", "instance": "x"]), 0, 1)
+        try app.append(Labels(["__name__": "up", "job": "b", "instance": "y"]), 0, 1)
+        try app.append(Labels(["__name__": "target_info", "job": "a", "instance": "x", "version": "1.2", "region": "eu"]), 0, 1)
+        try app.commit()
+        let e = Engine()
+        #expect(vector(try e.instantQuery(s, "info(up)", at: 0)) == [
+            Labels(["__name__": "up", "job": "a", "instance": "x", "version": "1.2", "region": "eu"]): 1,
+            Labels(["__name__": "up", "job": "b", "instance": "y"]): 1,
+        ])
+        #expect(vector(try e.instantQuery(s, #"info(up, {version=~".+"})"#, at: 0)) == [
+            Labels(["__name__": "up", "job": "a", "instance": "x", "version": "1.2"]): 1,
+        ])
+    }
 }
