@@ -63,7 +63,6 @@ extension Evaluator {
         let p1 = params.count > 1 ? params[1] : []
         var out: [StepSeries] = []
         out.reserveCapacity(arg.series.count)
-        let fixed = arg.at != .none
         for s in arg.series {
             try checkInterrupt()
             var values = [Double](repeating: absentValue, count: grid.count)
@@ -87,7 +86,7 @@ extension Evaluator {
                         let last = end + arg.extendRight
                         while hi < n, ts[hi] <= last { hi += 1 }
                         while lo < hi, ts[lo] <= start { lo += 1 }
-                        let evalTime = fixed ? grid.time(0) : grid.time(i)
+                        let evalTime = grid.time(i)
                         let w = Window(ts: ts, vs: vs, lo: lo, hi: hi, end: end, range: arg.range, evalTime: evalTime,
                                        monotonic: monotonic, anchored: arg.anchored, smoothed: arg.smoothed)
                         let v = rf.compute(w, p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])

@@ -27,6 +27,17 @@ func sharedDirectory() -> String {
         #expect(report.skipped == expectedSkips)
         #expect(report.passed > 0)
     }
+
+    /// Upstream's optional stricter mode: the same expectations hold with
+    /// `@`-pinned selectors at other times and in range mode.
+    @Test(arguments: files)
+    func scriptStrict(name: String, expectedSkips: Int) throws {
+        let path = sharedDirectory() + "/promql-tests/dev/\(name).test"
+        try #require(FileManager.default.fileExists(atPath: path), "missing \(path)")
+        let report = PromQLTestRunner.run(paths: [path], strict: true).files[0]
+        #expect(report.failed == 0, "\(report.failures.map { "line \($0.line): \($0.message)" })")
+        #expect(report.skipped == expectedSkips)
+    }
 }
 
 @Suite struct RunnerTests {

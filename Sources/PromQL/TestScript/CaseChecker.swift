@@ -7,9 +7,15 @@ struct CaseChecker {
     let engine: Engine
     let storage: MemoryStorage
     let cmd: EvalCommand
+    var strict = false
 
     /// nil when the case passes, otherwise why it failed.
     func check() -> String? {
+        if let problem = checkPrimary() { return problem }
+        return strict ? strictCheck() : nil
+    }
+
+    private func checkPrimary() -> String? {
         let result: QueryResult
         do {
             if cmd.isRange {
@@ -38,7 +44,7 @@ struct CaseChecker {
         return re.firstMatch(in: text, range: NSRange(location: 0, length: (text as NSString).length)) != nil
     }
 
-    private func checkAnnotations(_ result: QueryResult) -> String? {
+    func checkAnnotations(_ result: QueryResult) -> String? {
         let warnings = result.warnings.map(\.description)
         let infos = result.infos.map(\.description)
         if cmd.atLeastOneWarn && warnings.isEmpty { return "expected a warning, got none" }
@@ -67,7 +73,7 @@ struct CaseChecker {
         return nil
     }
 
-    private func compare(_ value: QueryValue) -> String? {
+    func compare(_ value: QueryValue) -> String? {
         switch value {
         case .string(_, let s):
             guard let want = cmd.expectedString else { return "got string \"\(s)\", expected no string" }

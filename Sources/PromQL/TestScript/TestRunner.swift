@@ -59,17 +59,18 @@ public enum PromQLTestRunner {
                                                           defaultSubqueryStep: 60_000)
 
     /// Runs every script at `paths`, each in a fresh in-memory storage.
-    public static func run(paths: [String]) -> PromQLTestSummary {
+    /// `strict` adds upstream's optional @-invariance and range-mode checks of instant evals.
+    public static func run(paths: [String], strict: Bool = false) -> PromQLTestSummary {
         PromQLTestSummary(files: paths.map { path in
             guard let data = FileManager.default.contents(atPath: path) else {
                 return PromQLFileReport(path: path, error: "cannot read \(path)")
             }
-            return run(script: String(decoding: data, as: UTF8.self), path: path)
+            return run(script: String(decoding: data, as: UTF8.self), path: path, strict: strict)
         })
     }
 
     /// Runs one script given as text.
-    public static func run(script: String, path: String) -> PromQLFileReport {
+    public static func run(script: String, path: String, strict: Bool = false) -> PromQLFileReport {
         var report = PromQLFileReport(path: path)
         let commands: [ScriptCommand]
         do {
@@ -95,7 +96,7 @@ public enum PromQLTestRunner {
                     report.skippedLines.append(cmd.line)
                     continue
                 }
-                if let message = CaseChecker(engine: engine, storage: state.storage, cmd: cmd).check() {
+                if let message = CaseChecker(engine: engine, storage: state.storage, cmd: cmd, strict: strict).check() {
                     report.failed += 1
                     report.failures.append(PromQLCaseFailure(line: cmd.line, expr: cmd.expr, message: message))
                 } else {
