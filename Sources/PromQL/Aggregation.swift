@@ -21,7 +21,46 @@ extension Evaluator {
         default:
             break
         }
-        // Map each input series to its group once.
+        let (seriesGroup, groupLabels) = groups(of: input, a)
+        if a.op == .quantile {
+            for v in param where v.isNaN || v < 0 || v > 1 {
+                warn("quantile value should be between 0 and 1, got \(goG(v))", a.param?.position ?? a.position)
+                break
+            }
+            if input.contains(where: { $0.values.contains(where: OpaqueHistogram.isMarker) }) {
+                info("ignored histogram in quantile aggregation", a.expr.position)
+            }
+            return quantileAggregate(param, input, seriesGroup, groupLabels, grid)
+        }
+        let acc = accumulate(a, input, seriesGroup, groups: groupLabels.count, grid)
+        var out: [StepSeries] = []
+        out.reserveCapacity(groupLabels.count)
+        for g in groupLabels.indices {
+            var values = [Double](repeating: absentValue, count: grid.count)
+            var any = false
+            for i in 0..<grid.count {
+                let idx = g * grid.count + i
+                if !acc.histogram.isEmpty && acc.histogram[idx] {
+                    // Ember cannot sum opaque histograms: a sum of histograms stays a histogram.
+                    if acc.count[idx] > 0 {
+                        warn("encountered a mix of histograms and floats for aggregation", a.expr.position)
+                        continue
+                    }
+                    values[i] = OpaqueHistogram.value
+                } else if acc.count[idx] == 0 {
+                    continue
+                } else {
+                    values[i] = acc.result(idx)
+                }
+                any = true
+            }
+            if any { out.append(StepSeries(labels: groupLabels[g], values: values, dropName: acc.dropName[g])) }
+        }
+        return out
+    }
+
+    /// Maps each input series to its output group, once for all steps.
+    func groups(of input: [StepSeries], _ a: AggregateExpr) -> (seriesGroup: [Int], groupLabels: [Labels]) {
         let grouping = Set(a.grouping)
         var groupIndex: [Labels: Int] = [:]
         var groupLabels: [Labels] = []
@@ -36,17 +75,13 @@ extension Evaluator {
                 groupLabels.append(key)
             }
         }
-        if a.op == .quantile {
-            for v in param where v.isNaN || v < 0 || v > 1 {
-                warn("quantile value should be between 0 and 1, got \(goG(v))", a.param?.position ?? a.position)
-                break
-            }
-            if input.contains(where: { $0.values.contains(where: OpaqueHistogram.isMarker) }) {
-                info("ignored histogram in quantile aggregation", a.expr.position)
-            }
-            return quantileAggregate(param, input, seriesGroup, groupLabels, grid)
-        }
-        var acc = Accumulators(op: a.op, groups: groupLabels.count, steps: grid.count)
+        return (seriesGroup, groupLabels)
+    }
+
+    /// Folds every input value into its group's per-step state, series by series.
+    private func accumulate(_ a: AggregateExpr, _ input: [StepSeries], _ seriesGroup: [Int], groups: Int,
+                            _ grid: StepGrid) -> Accumulators {
+        var acc = Accumulators(op: a.op, groups: groups, steps: grid.count)
         var ignoredHistogram = false
         for (k, s) in input.enumerated() {
             let g = seriesGroup[k]
@@ -71,29 +106,7 @@ extension Evaluator {
             }
         }
         if ignoredHistogram { info("ignored histogram in \(a.op.rawValue) aggregation", a.expr.position) }
-        var out: [StepSeries] = []
-        out.reserveCapacity(groupLabels.count)
-        for g in groupLabels.indices {
-            var values = [Double](repeating: absentValue, count: grid.count)
-            var any = false
-            for i in 0..<grid.count {
-                let idx = g * grid.count + i
-                if !acc.histogram.isEmpty && acc.histogram[idx] {
-                    if acc.count[idx] > 0 {
-                        warn("encountered a mix of histograms and floats for aggregation", a.expr.position)
-                        continue
-                    }
-                    values[i] = OpaqueHistogram.value
-                    any = true
-                    continue
-                }
-                if acc.count[idx] == 0 { continue }
-                values[i] = acc.result(idx)
-                any = true
-            }
-            if any { out.append(StepSeries(labels: groupLabels[g], values: values, dropName: acc.dropName[g])) }
-        }
-        return out
+        return acc
     }
 
     func groupingLabels(_ l: Labels, _ grouping: Set<String>, without: Bool) -> Labels {
@@ -151,10 +164,10 @@ extension Evaluator {
         return out
     }
 
-    private func aggregateK(_ a: AggregateExpr, _ param: [Double], _ input: [StepSeries], _ grid: StepGrid) throws -> [StepSeries] {
+    /// Prometheus's checks of the k / ratio parameter; false when nothing can be selected.
+    private func validateK(_ a: AggregateExpr, _ ps: [Double]) throws -> Bool {
         if a.op == .limitRatio {
-            let ps = param
-            if ps.allSatisfy({ $0 == 0 }) { return [] }
+            if ps.allSatisfy({ $0 == 0 }) { return false }
             if ps.contains(where: \.isNaN) { throw PromQLError.execution("Ratio value is NaN") }
             if let m = ps.max(), m > 1 {
                 warn("ratio value should be between -1 and 1, got \(goG(m)), capping to 1", a.param?.position ?? a.position)
@@ -162,27 +175,19 @@ extension Evaluator {
             if let m = ps.min(), m < -1 {
                 warn("ratio value should be between -1 and 1, got \(goG(m)), capping to -1", a.param?.position ?? a.position)
             }
-        } else {
-            let ps = param
-            if let m = ps.max(), m < 1 { return [] }
-            if ps.contains(where: \.isNaN) { throw PromQLError.execution("Parameter value is NaN") }
-            if let m = ps.min(), m <= -9.223372036854775e18 { throw PromQLError.execution("Scalar value \(formatPromFloat(m)) underflows int64") }
-            if let m = ps.max(), m >= 9.223372036854775e18 { throw PromQLError.execution("Scalar value \(formatPromFloat(m)) overflows int64") }
+            return true
         }
-        let grouping = Set(a.grouping)
-        var groupIndex: [Labels: Int] = [:]
-        var seriesGroup = [Int](repeating: 0, count: input.count)
-        var groupCount = 0
-        for (k, s) in input.enumerated() {
-            let key = groupingLabels(s.labels, grouping, without: a.without)
-            if let g = groupIndex[key] {
-                seriesGroup[k] = g
-            } else {
-                seriesGroup[k] = groupCount
-                groupIndex[key] = groupCount
-                groupCount += 1
-            }
-        }
+        if let m = ps.max(), m < 1 { return false }
+        if ps.contains(where: \.isNaN) { throw PromQLError.execution("Parameter value is NaN") }
+        if let m = ps.min(), m <= -9.223372036854775e18 { throw PromQLError.execution("Scalar value \(goG(m)) underflows int64") }
+        if let m = ps.max(), m >= 9.223372036854775e18 { throw PromQLError.execution("Scalar value \(goG(m)) overflows int64") }
+        return true
+    }
+
+    private func aggregateK(_ a: AggregateExpr, _ param: [Double], _ input: [StepSeries], _ grid: StepGrid) throws -> [StepSeries] {
+        guard try validateK(a, param) else { return [] }
+        let (seriesGroup, groupLabels) = groups(of: input, a)
+        let groupCount = groupLabels.count
         var outValues = input.map { _ in [Double](repeating: absentValue, count: grid.count) }
         var instantOrder: [Int] = []
         var perGroup = [[Int]](repeating: [], count: groupCount)

@@ -154,59 +154,12 @@ extension Evaluator {
         let (l, r) = swapped ? (r0, l0) : (l0, r0)
         let (lo, ro, n) = signatureOrdinals(l, r, m)
         var rightAt = [Int](repeating: -1, count: n)
-        var matched = [Bool](repeating: false, count: n)
-        var outIndex: [Labels: Int] = [:]
-        var pairIndex: [Int: Int] = [:]
-        var out: [StepSeries] = []
-        var matchedMany = [Set<Labels>](repeating: [], count: m.cardinality == .oneToOne ? 0 : n)
-        let changesSchema = !b.op.isComparison
+        var state = BinopState(evaluator: self, expr: b, matching: m, swapped: swapped, ordinals: n, steps: grid.count)
         // Cache keys: a real pair, or one side filled in (negative keys).
         let width = r.count + 1
-
-        func emit(_ i: Int, _ lLabels: Labels, _ lv: Double, _ rLabels: Labels, _ rv: Double, _ o: Int, _ key: Int) throws {
-            let (x, y) = swapped ? (rv, lv) : (lv, rv)
-            var (value, keep) = applyOp(b.op, x, y)
-            if OpaqueHistogram.isMarker(x) || OpaqueHistogram.isMarker(y) {
-                value = histogramOp(b, lhsHistogram: OpaqueHistogram.isMarker(x), rhsHistogram: OpaqueHistogram.isMarker(y))
-                if isAbsent(value) { return }
-                keep = true
-            }
-            if b.returnBool { value = keep ? 1 : 0 }
-            let outK: Int
-            if let existing = pairIndex[key] {
-                outK = existing
-            } else {
-                let labels = resultLabels(lLabels, rLabels, m, changesSchema: changesSchema)
-                if let e = outIndex[labels] {
-                    outK = e
-                } else {
-                    outK = out.count
-                    outIndex[labels] = outK
-                    out.append(StepSeries(labels: labels, values: [Double](repeating: absentValue, count: grid.count),
-                                          dropName: b.returnBool))
-                }
-                pairIndex[key] = outK
-            }
-            if m.cardinality == .oneToOne {
-                if matched[o] {
-                    throw PromQLError.execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
-                }
-            } else if !matchedMany[o].insert(out[outK].labels).inserted {
-                throw PromQLError.execution("multiple matches for labels: grouping labels must ensure unique matches")
-            }
-            matched[o] = true
-            if !keep && !b.returnBool { return }
-            if !isAbsent(out[outK].values[i]) {
-                throw PromQLError.execution("vector cannot contain metrics with the same labelset")
-            }
-            out[outK].values[i] = value
-        }
-
         for i in 0..<grid.count {
-            for j in 0..<n {
-                rightAt[j] = -1
-                matched[j] = false
-            }
+            for j in 0..<n { rightAt[j] = -1 }
+            state.startStep()
             for (k, s) in r.enumerated() where !isAbsent(s.values[i]) {
                 let o = ro[k]
                 if rightAt[o] >= 0 {
@@ -216,27 +169,24 @@ extension Evaluator {
                 }
                 rightAt[o] = k
             }
-            if m.cardinality != .oneToOne {
-                for j in 0..<n where !matchedMany[j].isEmpty { matchedMany[j].removeAll(keepingCapacity: true) }
-            }
             for (k, s) in l.enumerated() {
                 let lv = s.values[i]
                 if isAbsent(lv) { continue }
                 let o = lo[k]
                 let rk = rightAt[o]
                 if rk >= 0 {
-                    try emit(i, s.labels, lv, r[rk].labels, r[rk].values[i], o, k &* width &+ rk)
+                    try state.emit(i, s.labels, lv, r[rk].labels, r[rk].values[i], o, k &* width &+ rk)
                 } else if let fill = m.fillRight {
-                    try emit(i, s.labels, lv, matchLabels(s.labels, m), fill, o, -1 - k)
+                    try state.emit(i, s.labels, lv, matchLabels(s.labels, m), fill, o, -1 - k)
                 }
             }
             if let fill = m.fillLeft {
-                for (k, s) in r.enumerated() where !isAbsent(s.values[i]) && !matched[ro[k]] {
-                    try emit(i, matchLabels(s.labels, m), fill, s.labels, s.values[i], ro[k], -1 - l.count - k)
+                for (k, s) in r.enumerated() where !isAbsent(s.values[i]) && !state.matched[ro[k]] {
+                    try state.emit(i, matchLabels(s.labels, m), fill, s.labels, s.values[i], ro[k], -1 - l.count - k)
                 }
             }
         }
-        return out.filter { $0.hasAnyValue }
+        return state.out.filter { $0.hasAnyValue }
     }
 
     /// The labels a series matches on: the `on` labels, or all but the `ignoring` ones and the name.
@@ -251,7 +201,7 @@ extension Evaluator {
         return "\(x.promString), \(y.promString)"
     }
 
-    private func resultLabels(_ lhs: Labels, _ rhs: Labels, _ m: VectorMatching, changesSchema: Bool) -> Labels {
+    func resultLabels(_ lhs: Labels, _ rhs: Labels, _ m: VectorMatching, changesSchema: Bool) -> Labels {
         var pairs = lhs.pairs
         if changesSchema {
             pairs.removeAll { $0.name == "__name__" || $0.name == "__type__" || $0.name == "__unit__" }
@@ -284,5 +234,77 @@ extension Labels {
             let n = isValidLegacyLabelName(p.name) ? p.name : quoteLabelValue(p.name)
             return "\(n)=\(quoteLabelValue(p.value))"
         }.joined(separator: ", ") + "}"
+    }
+}
+
+/// Output series of one vector-to-vector operation and the bookkeeping that
+/// detects ambiguous matches, shared across all steps.
+private struct BinopState {
+    let evaluator: Evaluator
+    let expr: BinaryExpr
+    let matching: VectorMatching
+    let swapped: Bool
+    let steps: Int
+    var out: [StepSeries] = []
+    private var outIndex: [Labels: Int] = [:]
+    private var pairIndex: [Int: Int] = [:]
+    /// Per matching signature: whether some pair matched at the current step.
+    private(set) var matched: [Bool]
+    private var matchedMany: [Set<Labels>]
+
+    init(evaluator: Evaluator, expr: BinaryExpr, matching: VectorMatching, swapped: Bool, ordinals: Int, steps: Int) {
+        self.evaluator = evaluator
+        self.expr = expr
+        self.matching = matching
+        self.swapped = swapped
+        self.steps = steps
+        matched = [Bool](repeating: false, count: ordinals)
+        matchedMany = [Set<Labels>](repeating: [], count: matching.cardinality == .oneToOne ? 0 : ordinals)
+    }
+
+    mutating func startStep() {
+        for j in matched.indices { matched[j] = false }
+        for j in matchedMany.indices where !matchedMany[j].isEmpty { matchedMany[j].removeAll(keepingCapacity: true) }
+    }
+
+    /// Applies the operator to one matched pair at step `i`; `key` identifies the pair across steps.
+    mutating func emit(_ i: Int, _ lLabels: Labels, _ lv: Double, _ rLabels: Labels, _ rv: Double, _ o: Int, _ key: Int) throws {
+        let (x, y) = swapped ? (rv, lv) : (lv, rv)
+        var (value, keep) = evaluator.applyOp(expr.op, x, y)
+        if OpaqueHistogram.isMarker(x) || OpaqueHistogram.isMarker(y) {
+            value = evaluator.histogramOp(expr, lhsHistogram: OpaqueHistogram.isMarker(x), rhsHistogram: OpaqueHistogram.isMarker(y))
+            if isAbsent(value) { return }
+            keep = true
+        }
+        if expr.returnBool { value = keep ? 1 : 0 }
+        let outK = slot(key, lLabels, rLabels)
+        if matching.cardinality == .oneToOne {
+            if matched[o] {
+                throw PromQLError.execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+            }
+        } else if !matchedMany[o].insert(out[outK].labels).inserted {
+            throw PromQLError.execution("multiple matches for labels: grouping labels must ensure unique matches")
+        }
+        matched[o] = true
+        if !keep && !expr.returnBool { return }
+        if !isAbsent(out[outK].values[i]) {
+            throw PromQLError.execution("vector cannot contain metrics with the same labelset")
+        }
+        out[outK].values[i] = value
+    }
+
+    private mutating func slot(_ key: Int, _ lLabels: Labels, _ rLabels: Labels) -> Int {
+        if let existing = pairIndex[key] { return existing }
+        let labels = evaluator.resultLabels(lLabels, rLabels, matching, changesSchema: !expr.op.isComparison)
+        let k: Int
+        if let e = outIndex[labels] {
+            k = e
+        } else {
+            k = out.count
+            outIndex[labels] = k
+            out.append(StepSeries(labels: labels, values: [Double](repeating: absentValue, count: steps), dropName: expr.returnBool))
+        }
+        pairIndex[key] = k
+        return k
     }
 }

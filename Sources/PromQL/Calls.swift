@@ -7,24 +7,11 @@ extension Evaluator {
         if let rf = RangeFunction(rawValue: name) {
             return try evalRangeFunction(rf, c, grid)
         }
+        if let scalar = try evalScalarFunction(c, grid) { return .scalar(scalar) }
         switch name {
-        case "time": return .scalar((0..<grid.count).map { Double(grid.time($0)) / 1000 })
-        case "pi": return .scalar([Double](repeating: .pi, count: grid.count))
-        case "start": return .scalar([Double](repeating: Double(queryStart) / 1000, count: grid.count))
-        case "end": return .scalar([Double](repeating: Double(queryEnd) / 1000, count: grid.count))
-        case "step": return .scalar([Double](repeating: Double(queryStep) / 1000, count: grid.count))
-        case "range": return .scalar([Double](repeating: Double(queryEnd - queryStart) / 1000, count: grid.count))
-        case "min_of", "max_of":
-            let a = try eval(c.args[0], grid).scalarValue, b = try eval(c.args[1], grid).scalarValue
-            return .scalar(zip(a, b).map { x, y in
-                if x.isNaN || y.isNaN { return .nan }
-                return name == "min_of" ? min(x, y) : max(x, y)
-            })
         case "vector":
             let s = try eval(c.args[0], grid).scalarValue
             return .vector([StepSeries(labels: .empty, values: s, dropName: false)])
-        case "scalar":
-            return .scalar(try scalarOf(try eval(c.args[0], grid).vectorValue, grid))
         case "timestamp":
             return .vector(try evalTimestamp(c.args[0], grid))
         case "absent":
@@ -41,46 +28,72 @@ extension Evaluator {
         case "clamp", "clamp_min", "clamp_max":
             return .vector(try clampFunction(c, grid))
         case "round":
-            var input = try eval(c.args[0], grid).vectorValue
-            let nearest = c.args.count > 1 ? try eval(c.args[1], grid).scalarValue : [Double](repeating: 1, count: grid.count)
-            for k in input.indices {
-                input[k].dropName = true
-                for i in 0..<grid.count where !isAbsent(input[k].values[i]) {
-                    if OpaqueHistogram.isMarker(input[k].values[i]) {
-                        input[k].values[i] = absentValue
-                        continue
-                    }
-                    let inv = 1.0 / nearest[i]
-                    input[k].values[i] = (input[k].values[i] * inv + 0.5).rounded(.down) / inv
-                }
-            }
-            return .vector(input)
+            return .vector(try roundFunction(c, grid))
         case "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year":
             if c.args.isEmpty {
                 let values = (0..<grid.count).map { dateFunction(name, Double(grid.time($0) / 1000)) }
                 return .vector([StepSeries(labels: .empty, values: values, dropName: false)])
             }
-            var input = try eval(c.args[0], grid).vectorValue
-            for k in input.indices {
-                input[k].dropName = true
-                input[k].values = input[k].values.map { isNotFloat($0) ? absentValue : dateFunction(name, $0) }
-            }
-            return .vector(input)
+            return .vector(try mapFloats(c.args[0], grid) { self.dateFunction(name, $0) })
         case "info":
             return .vector(try evalInfo(c, grid))
         default:
             if let f = mathFunction(name) {
-                var input = try eval(c.args[0], grid).vectorValue
-                for k in input.indices {
-                    input[k].dropName = true
-                    input[k].values = input[k].values.map { isNotFloat($0) ? absentValue : f($0) }
-                }
-                return .vector(input)
+                return .vector(try mapFloats(c.args[0], grid, f))
             }
             // Native-histogram functions: Ember stores float samples only, so there is nothing to return.
             _ = try eval(c.args[c.args.count - 1], grid)
             return .vector([])
         }
+    }
+
+    /// Functions that return a scalar, or nil when `c` is not one of them.
+    private func evalScalarFunction(_ c: Call, _ grid: StepGrid) throws -> [Double]? {
+        let constant: Double
+        switch c.function.name {
+        case "time": return (0..<grid.count).map { Double(grid.time($0)) / 1000 }
+        case "pi": constant = .pi
+        case "start": constant = Double(queryStart) / 1000
+        case "end": constant = Double(queryEnd) / 1000
+        case "step": constant = Double(queryStep) / 1000
+        case "range": constant = Double(queryEnd - queryStart) / 1000
+        case "scalar": return try scalarOf(try eval(c.args[0], grid).vectorValue, grid)
+        case "min_of", "max_of":
+            let isMin = c.function.name == "min_of"
+            let a = try eval(c.args[0], grid).scalarValue, b = try eval(c.args[1], grid).scalarValue
+            return zip(a, b).map { x, y in x.isNaN || y.isNaN ? .nan : isMin ? min(x, y) : max(x, y) }
+        default: return nil
+        }
+        return [Double](repeating: constant, count: grid.count)
+    }
+
+    /// Applies `f` to every float value of a vector argument; the result drops the metric name.
+    private func mapFloats(_ arg: Expr, _ grid: StepGrid, _ f: (Double) -> Double) throws -> [StepSeries] {
+        var input = try eval(arg, grid).vectorValue
+        for k in input.indices {
+            input[k].dropName = true
+            input[k].values = input[k].values.map { isNotFloat($0) ? absentValue : f($0) }
+        }
+        return input
+    }
+
+    private func roundFunction(_ c: Call, _ grid: StepGrid) throws -> [StepSeries] {
+        var input = try eval(c.args[0], grid).vectorValue
+        let nearest = c.args.count > 1 ? try eval(c.args[1], grid).scalarValue : [Double](repeating: 1, count: grid.count)
+        for k in input.indices {
+            input[k].dropName = true
+            for i in 0..<grid.count {
+                let v = input[k].values[i]
+                if isNotFloat(v) {
+                    input[k].values[i] = absentValue
+                    continue
+                }
+                // Ties round up; dividing by the inverse is what Prometheus does for accuracy.
+                let inv = 1.0 / nearest[i]
+                input[k].values[i] = (v * inv + 0.5).rounded(.down) / inv
+            }
+        }
+        return input
     }
 
     func scalarOf(_ input: [StepSeries], _ grid: StepGrid) throws -> [Double] {
