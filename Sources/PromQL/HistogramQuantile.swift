@@ -14,32 +14,7 @@ extension Evaluator {
                 break
             }
         }
-        // Group series by their labels without `le`, once for all steps.
-        var groupIndex: [Labels: Int] = [:]
-        var groupLabels: [Labels] = []
-        var members: [[(Int, Double)]] = []
-        for (k, s) in input.enumerated() {
-            let leText = s.labels[LabelName.bucket]
-            guard let le = parseBucketBound(leText) else {
-                if s.hasAnyValue {
-                    let name = s.labels.metricName
-                    warn("bucket label \"le\" is missing or has a malformed value of \(quoteLabelValue(leText))"
-                         + (name.isEmpty ? "" : " for metric name \(quoteLabelValue(name))"), vectorArg.position)
-                }
-                continue
-            }
-            let key = s.labels.removing(LabelName.bucket)
-            let g: Int
-            if let existing = groupIndex[key] {
-                g = existing
-            } else {
-                g = groupLabels.count
-                groupIndex[key] = g
-                groupLabels.append(key)
-                members.append([])
-            }
-            members[g].append((k, le))
-        }
+        let (groupLabels, members) = bucketGroups(input, vectorArg)
         var out: [StepSeries] = []
         var buckets: [(upper: Double, count: Double)] = []
         for g in groupLabels.indices {
@@ -79,6 +54,36 @@ func parseBucketBound(_ s: String) -> Double? {
     case "-inf", "-infinity": return -.infinity
     case "nan": return .nan
     default: return Double(s)
+    }
+}
+
+extension Evaluator {
+    /// Groups bucket series by their labels without `le`, once for all steps;
+    /// series without a parsable `le` are reported and left out.
+    fileprivate func bucketGroups(_ input: [StepSeries], _ arg: Expr) -> ([Labels], [[(Int, Double)]]) {
+        var groupIndex: [Labels: Int] = [:]
+        var groupLabels: [Labels] = []
+        var members: [[(Int, Double)]] = []
+        for (k, s) in input.enumerated() {
+            let leText = s.labels[LabelName.bucket]
+            guard let le = parseBucketBound(leText) else {
+                if s.hasAnyValue {
+                    let name = s.labels.metricName
+                    warn("bucket label \"le\" is missing or has a malformed value of \(quoteLabelValue(leText))"
+                         + (name.isEmpty ? "" : " for metric name \(quoteLabelValue(name))"), arg.position)
+                }
+                continue
+            }
+            let key = s.labels.removing(LabelName.bucket)
+            if let g = groupIndex[key] {
+                members[g].append((k, le))
+            } else {
+                groupIndex[key] = groupLabels.count
+                groupLabels.append(key)
+                members.append([(k, le)])
+            }
+        }
+        return (groupLabels, members)
     }
 }
 

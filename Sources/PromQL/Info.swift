@@ -64,6 +64,24 @@ extension Evaluator {
         }
     }
 
+    /// Per identifying signature, the info series with the newest sample at step `i`.
+    private func newestInfo(_ info: [StepSeries], _ sigs: [Labels], at i: Int) throws -> [Labels: Int] {
+        var newest: [Labels: Int] = [:]
+        for (k, s) in info.enumerated() where !isAbsent(s.values[i]) {
+            guard let e = newest[sigs[k]] else {
+                newest[sigs[k]] = k
+                continue
+            }
+            let existingT = info[e].values[i], t = s.values[i]
+            if existingT < t {
+                newest[sigs[k]] = k
+            } else if existingT == t {
+                throw PromQLError.execution("found duplicate series for info metric: existing \(info[e].labels.promString) @ \(Int64(existingT)), new \(s.labels.promString) @ \(Int64(t))")
+            }
+        }
+        return newest
+    }
+
     private func combineInfo(_ base: [StepSeries], _ ignored: [Bool], _ info: [StepSeries], _ dataMatchers: [String: [Matcher]],
                              _ identifying: [String], _ grid: StepGrid) throws -> [StepSeries] {
         func signature(_ name: String, _ l: Labels) -> Labels {
@@ -77,22 +95,8 @@ extension Evaluator {
         let allMatchEmpty = dataMatchers.values.allSatisfy { $0.allSatisfy(\.matchesEmpty) }
         var out: [StepSeries] = []
         var outIndex: [Labels: Int] = [:]
-        var newest: [Labels: Int] = [:]
         for i in 0..<grid.count {
-            newest.removeAll(keepingCapacity: true)
-            for (k, s) in info.enumerated() where !isAbsent(s.values[i]) {
-                let sig = infoSigs[k]
-                guard let e = newest[sig] else {
-                    newest[sig] = k
-                    continue
-                }
-                let existingT = info[e].values[i], t = s.values[i]
-                if existingT < t {
-                    newest[sig] = k
-                } else if existingT == t {
-                    throw PromQLError.execution("found duplicate series for info metric: existing \(info[e].labels.promString) @ \(Int64(existingT)), new \(s.labels.promString) @ \(Int64(t))")
-                }
-            }
+            let newest = try newestInfo(info, infoSigs, at: i)
             for (k, s) in base.enumerated() where !isAbsent(s.values[i]) {
                 var labels = s.labels
                 if !ignored[k] {

@@ -10,50 +10,7 @@ extension Parser {
         var end = tokens[max(index - 1, 0)].end
         if current.kind == .leftBrace {
             _ = advance()
-            while current.kind != .rightBrace {
-                let labelTok = advance()
-                let label: String
-                switch labelTok.kind {
-                case .identifier: label = labelTok.text
-                case .string:
-                    if current.kind == .comma || current.kind == .rightBrace {
-                        // A lone quoted string is the metric name.
-                        if metricName != nil || quotedName != nil {
-                            throw ParseError(position: labelTok.start, message: "metric name must not be set twice: \(quoteLabelValue(metricName ?? quotedName ?? "")) or \(quoteLabelValue(labelTok.text))")
-                        }
-                        quotedName = labelTok.text
-                        if current.kind == .comma { _ = advance() }
-                        continue
-                    }
-                    label = labelTok.text
-                default:
-                    throw ParseError(position: labelTok.start, message: "unexpected \(describe(labelTok)) in label matching, expected label")
-                }
-                let opTok = advance()
-                let type: MatchType
-                switch opTok.kind {
-                case .assign: type = .equal
-                case .neq: type = .notEqual
-                case .eqlRegex: type = .regexMatch
-                case .neqRegex: type = .regexNoMatch
-                default:
-                    throw ParseError(position: opTok.start, message: "unexpected \(describe(opTok)) in label matching, expected label matching operator")
-                }
-                let valueTok = advance()
-                guard valueTok.kind == .string else {
-                    throw ParseError(position: valueTok.start, message: "unexpected \(describe(valueTok)) in label matching, expected string")
-                }
-                do {
-                    matchers.append(try Matcher(type, label, valueTok.text))
-                } catch {
-                    throw ParseError(position: valueTok.start, message: "\(error)")
-                }
-                if current.kind == .comma {
-                    _ = advance()
-                } else if current.kind != .rightBrace {
-                    throw ParseError(position: current.start, message: "unexpected \(describe(current)) in label matching, expected \",\" or \"}\"")
-                }
-            }
+            (matchers, quotedName) = try parseMatcherList(metricName: metricName)
             end = advance().end
         }
         if let metricName = metricName ?? quotedName {
@@ -71,6 +28,58 @@ extension Parser {
             throw ParseError(position: start, message: "vector selector must contain at least one non-empty matcher")
         }
         return VectorSelector(name: name, matchers: matchers, position: pos)
+    }
+
+    /// The matchers between `{` and `}` (the closing brace is left for the caller);
+    /// a lone quoted string is returned as the metric name.
+    private mutating func parseMatcherList(metricName: String?) throws(ParseError) -> ([Matcher], String?) {
+        var matchers: [Matcher] = []
+        var quotedName: String?
+        while current.kind != .rightBrace {
+            let labelTok = advance()
+            let label: String
+            switch labelTok.kind {
+            case .identifier: label = labelTok.text
+            case .string:
+                if current.kind == .comma || current.kind == .rightBrace {
+                    // A lone quoted string is the metric name.
+                    if metricName != nil || quotedName != nil {
+                        throw ParseError(position: labelTok.start, message: "metric name must not be set twice: \(quoteLabelValue(metricName ?? quotedName ?? "")) or \(quoteLabelValue(labelTok.text))")
+                    }
+                    quotedName = labelTok.text
+                    if current.kind == .comma { _ = advance() }
+                    continue
+                }
+                label = labelTok.text
+            default:
+                throw ParseError(position: labelTok.start, message: "unexpected \(describe(labelTok)) in label matching, expected label")
+            }
+            let opTok = advance()
+            let type: MatchType
+            switch opTok.kind {
+            case .assign: type = .equal
+            case .neq: type = .notEqual
+            case .eqlRegex: type = .regexMatch
+            case .neqRegex: type = .regexNoMatch
+            default:
+                throw ParseError(position: opTok.start, message: "unexpected \(describe(opTok)) in label matching, expected label matching operator")
+            }
+            let valueTok = advance()
+            guard valueTok.kind == .string else {
+                throw ParseError(position: valueTok.start, message: "unexpected \(describe(valueTok)) in label matching, expected string")
+            }
+            do {
+                matchers.append(try Matcher(type, label, valueTok.text))
+            } catch {
+                throw ParseError(position: valueTok.start, message: "\(error)")
+            }
+            if current.kind == .comma {
+                _ = advance()
+            } else if current.kind != .rightBrace {
+                throw ParseError(position: current.start, message: "unexpected \(describe(current)) in label matching, expected \",\" or \"}\"")
+            }
+        }
+        return (matchers, quotedName)
     }
 }
 

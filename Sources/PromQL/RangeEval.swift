@@ -59,46 +59,13 @@ extension Evaluator {
         }
         let arg = try rangeArgument(c.args[matrixIndex], grid, function: rf.rawValue)
         try validateRangeParams(rf, params, c)
-        let p0 = params.count > 0 ? params[0] : []
-        let p1 = params.count > 1 ? params[1] : []
         var out: [StepSeries] = []
         out.reserveCapacity(arg.series.count)
         for s in arg.series {
             try checkInterrupt()
-            var values = [Double](repeating: absentValue, count: grid.count)
-            var any = false
-            var monotonic = true
-            if rf == .rate || rf == .increase {
-                for j in s.vs.indices.dropFirst() where !(s.vs[j] >= s.vs[j - 1]) {
-                    monotonic = false
-                    break
-                }
-            } else {
-                monotonic = false
-            }
-            s.ts.withUnsafeBufferPointer { ts in
-                s.vs.withUnsafeBufferPointer { vs in
-                    var lo = 0, hi = 0
-                    let n = ts.count
-                    for i in 0..<grid.count {
-                        let end = refTime(i, grid, at: arg.at, offset: arg.offset)
-                        let start = end - arg.range - arg.extendLeft
-                        let last = end + arg.extendRight
-                        while hi < n, ts[hi] <= last { hi += 1 }
-                        while lo < hi, ts[lo] <= start { lo += 1 }
-                        let evalTime = grid.time(i)
-                        let w = Window(ts: ts, vs: vs, lo: lo, hi: hi, end: end, range: arg.range, evalTime: evalTime,
-                                       monotonic: monotonic, anchored: arg.anchored, smoothed: arg.smoothed)
-                        let v = rf.compute(w, p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])
-                        values[i] = v
-                        if !isAbsent(v) { any = true }
-                    }
-                }
-            }
-            if any {
-                out.append(StepSeries(labels: s.labels, values: values, dropName: rf.keepsName ? s.dropName : true))
-            }
-            if rf == .rate || rf == .increase, any, case .matrixSelector = c.args[0].unwrapped {
+            guard let values = slideWindows(rf, s, arg, grid, params) else { continue }
+            out.append(StepSeries(labels: s.labels, values: values, dropName: rf.keepsName ? s.dropName : true))
+            if rf == .rate || rf == .increase, case .matrixSelector = c.args[0].unwrapped {
                 let name = s.labels.metricName
                 if !name.isEmpty, !["_total", "_sum", "_count", "_bucket"].contains(where: { name.hasSuffix($0) }) {
                     info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(name))",
@@ -112,6 +79,43 @@ extension Evaluator {
             return .vector([StepSeries(labels: absentLabels(c.args[0]), values: values, dropName: true)])
         }
         return .vector(out)
+    }
+
+    /// Evaluates `rf` on one series at every step, moving the window's two
+    /// ends forward instead of searching; nil when no step produced a value.
+    private func slideWindows(_ rf: RangeFunction, _ s: RawSeries, _ arg: RangeArgument, _ grid: StepGrid,
+                              _ params: [[Double]]) -> [Double]? {
+        let p0 = params.count > 0 ? params[0] : []
+        let p1 = params.count > 1 ? params[1] : []
+        var values = [Double](repeating: absentValue, count: grid.count)
+        var any = false
+        // A series without decreases needs no counter-reset scans in rate/increase.
+        var monotonic = rf == .rate || rf == .increase
+        if monotonic {
+            for j in s.vs.indices.dropFirst() where !(s.vs[j] >= s.vs[j - 1]) {
+                monotonic = false
+                break
+            }
+        }
+        s.ts.withUnsafeBufferPointer { ts in
+            s.vs.withUnsafeBufferPointer { vs in
+                var lo = 0, hi = 0
+                let n = ts.count
+                for i in 0..<grid.count {
+                    let end = refTime(i, grid, at: arg.at, offset: arg.offset)
+                    let start = end - arg.range - arg.extendLeft
+                    let last = end + arg.extendRight
+                    while hi < n, ts[hi] <= last { hi += 1 }
+                    while lo < hi, ts[lo] <= start { lo += 1 }
+                    let w = Window(ts: ts, vs: vs, lo: lo, hi: hi, end: end, range: arg.range, evalTime: grid.time(i),
+                                   monotonic: monotonic, anchored: arg.anchored, smoothed: arg.smoothed)
+                    let v = rf.compute(w, p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])
+                    values[i] = v
+                    if !isAbsent(v) { any = true }
+                }
+            }
+        }
+        return any ? values : nil
     }
 
     private func validateRangeParams(_ rf: RangeFunction, _ params: [[Double]], _ c: Call) throws {

@@ -51,15 +51,7 @@ extension RangeFunction {
         case .rate, .increase, .delta:
             if w.anchored || w.smoothed { return extendedRate(w, isCounter: self != .delta, isRate: self == .rate) }
             return extrapolatedRate(w, isCounter: self != .delta, isRate: self == .rate)
-        case .irate, .idelta:
-            guard n >= 2 else { return absentValue }
-            let a = w.vs[w.hi - 2], b = w.vs[w.hi - 1]
-            let dt = w.ts[w.hi - 1] - w.ts[w.hi - 2]
-            if dt == 0 { return absentValue }
-            var result = b
-            if self == .idelta || !(b < a) { result = b - a }
-            if self == .irate { result /= Double(dt) / 1000 }
-            return result
+        case .irate, .idelta: return instantValue(w)
         case .deriv:
             guard n >= 2 else { return absentValue }
             return linearRegression(w, interceptTime: w.ts[w.lo]).slope
@@ -67,50 +59,14 @@ extension RangeFunction {
             guard n >= 2 else { return absentValue }
             let (slope, intercept) = linearRegression(w, interceptTime: w.evalTime)
             return slope * p0 + intercept
-        case .changes:
-            guard let first = firstIndex(w) else { return absentValue }
-            var c = 0
-            var prev = w.vs[first]
-            for i in (first + 1)..<w.hi {
-                let v = w.vs[i]
-                if v != prev && !(v.isNaN && prev.isNaN) { c += 1 }
-                prev = v
-            }
-            return Double(c)
-        case .resets:
-            guard let first = firstIndex(w) else { return absentValue }
-            var c = 0
-            var prev = w.vs[first]
-            for i in (first + 1)..<w.hi {
-                let v = w.vs[i]
-                if v < prev { c += 1 }
-                prev = v
-            }
-            return Double(c)
+        case .changes, .resets: return countTransitions(w)
         case .avgOverTime: return average(w)
         case .sumOverTime:
             var sum = 0.0, c = 0.0
             for i in w.lo..<w.hi { kahanInc(w.vs[i], &sum, &c) }
             return sum.isInfinite ? sum : sum + c
         case .countOverTime: return Double(n)
-        case .minOverTime, .maxOverTime, .tsOfMax, .tsOfMin:
-            var best = w.vs[w.lo]
-            var bestT = w.ts[w.lo]
-            for i in w.lo..<w.hi {
-                let v = w.vs[i]
-                let take: Bool
-                switch self {
-                case .maxOverTime: take = v > best || best.isNaN
-                case .minOverTime: take = v < best || best.isNaN
-                case .tsOfMax: take = v >= best || best.isNaN
-                default: take = v <= best || best.isNaN
-                }
-                if take {
-                    best = v
-                    bestT = w.ts[i]
-                }
-            }
-            return self == .minOverTime || self == .maxOverTime ? best : Double(bestT) / 1000
+        case .minOverTime, .maxOverTime, .tsOfMax, .tsOfMin: return extreme(w)
         case .lastOverTime: return w.vs[w.hi - 1]
         case .firstOverTime: return w.vs[w.lo]
         case .tsOfLast: return Double(w.ts[w.hi - 1]) / 1000
@@ -120,17 +76,66 @@ extension RangeFunction {
         case .quantileOverTime:
             var values = Array(w.vs[w.lo..<w.hi])
             return quantile(p0, &values)
-        case .madOverTime:
-            for i in w.lo..<w.hi where w.vs[i].isNaN { return .nan }
-            var values = Array(w.vs[w.lo..<w.hi])
-            let median = quantile(0.5, &values)
-            var dev = values.map { abs($0 - median) }
-            return quantile(0.5, &dev)
+        case .madOverTime: return medianAbsoluteDeviation(w)
         case .presentOverTime, .absentOverTime: return 1
         case .doubleExponentialSmoothing:
             guard n >= 2 else { return absentValue }
             return smooth(w, sf: p0, tf: p1)
         }
+    }
+
+    /// irate/idelta: from the last two samples; a counter reset makes irate use the last value alone.
+    private func instantValue(_ w: Window) -> Double {
+        guard w.count >= 2 else { return absentValue }
+        let a = w.vs[w.hi - 2], b = w.vs[w.hi - 1]
+        let dt = w.ts[w.hi - 1] - w.ts[w.hi - 2]
+        if dt == 0 { return absentValue }
+        var result = b
+        if self == .idelta || !(b < a) { result = b - a }
+        if self == .irate { result /= Double(dt) / 1000 }
+        return result
+    }
+
+    /// changes (value differs, NaN equal to NaN) or resets (value decreases).
+    private func countTransitions(_ w: Window) -> Double {
+        guard let first = firstIndex(w) else { return absentValue }
+        var c = 0
+        var prev = w.vs[first]
+        for i in (first + 1)..<w.hi {
+            let v = w.vs[i]
+            if self == .resets ? v < prev : (v != prev && !(v.isNaN && prev.isNaN)) { c += 1 }
+            prev = v
+        }
+        return Double(c)
+    }
+
+    /// min/max_over_time, or the timestamp of the last minimum/maximum; NaN loses to any number.
+    private func extreme(_ w: Window) -> Double {
+        var best = w.vs[w.lo]
+        var bestT = w.ts[w.lo]
+        for i in w.lo..<w.hi {
+            let v = w.vs[i]
+            let take: Bool
+            switch self {
+            case .maxOverTime: take = v > best || best.isNaN
+            case .minOverTime: take = v < best || best.isNaN
+            case .tsOfMax: take = v >= best || best.isNaN
+            default: take = v <= best || best.isNaN
+            }
+            if take {
+                best = v
+                bestT = w.ts[i]
+            }
+        }
+        return self == .minOverTime || self == .maxOverTime ? best : Double(bestT) / 1000
+    }
+
+    private func medianAbsoluteDeviation(_ w: Window) -> Double {
+        for i in w.lo..<w.hi where w.vs[i].isNaN { return .nan }
+        var values = Array(w.vs[w.lo..<w.hi])
+        let median = quantile(0.5, &values)
+        var dev = values.map { abs($0 - median) }
+        return quantile(0.5, &dev)
     }
 
     /// Where changes/resets start: for anchored windows the last sample at or
