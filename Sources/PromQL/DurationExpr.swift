@@ -39,6 +39,7 @@ public indirect enum DurationExpr: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The expression as Prometheus prints it.
     public var description: String {
         switch self {
         case .literal(let v, let isDuration):

@@ -14,6 +14,7 @@ public struct EngineOptions: Sendable {
     /// Resolution of subqueries written without a step (`[5m:]`), in ms.
     public var defaultSubqueryStep: Int64 = 60_000
 
+    /// Options with Prometheus's defaults unless given.
     public init(lookbackDelta: Int64 = 5 * 60_000, maxSamples: Int = 50_000_000, maxPointsPerSeries: Int = 11_000,
                 timeoutSeconds: Double = 120, defaultSubqueryStep: Int64 = 60_000) {
         self.lookbackDelta = lookbackDelta
@@ -26,14 +27,19 @@ public struct EngineOptions: Sendable {
 
 /// One sample of an instant-vector result.
 public struct VectorSample: Sendable, Equatable {
+    /// The series labels.
     public var labels: Labels
+    /// Evaluation time (ms).
     public var t: Timestamp
+    /// The value.
     public var v: Double
 }
 
 /// One series of a range-vector (matrix) result.
 public struct MatrixSeries: Sendable, Equatable {
+    /// The series labels.
     public var labels: Labels
+    /// Points in time order.
     public var samples: [Sample]
 }
 
@@ -57,13 +63,17 @@ public enum QueryValue: Sendable {
 
 /// A warning or info Prometheus attaches to a result.
 public struct Annotation: Sendable, Hashable, CustomStringConvertible {
+    /// Warning or info, as Prometheus distinguishes them.
     public enum Kind: String, Sendable { case warning, info }
+    /// Warning or info.
     public var kind: Kind
+    /// The text without the `PromQL warning:` prefix and position.
     public var message: String
     /// Where in the query the annotation points.
     public var position: PositionRange
     /// 1-based line and column of `position.start`.
     public var line: Int
+    /// 1-based column (in bytes) of `position.start`.
     public var column: Int
 
     /// `PromQL warning: <message> (<line>:<col>)`, as the HTTP API renders it.
@@ -74,10 +84,14 @@ public struct Annotation: Sendable, Hashable, CustomStringConvertible {
 
 /// The outcome of a successful query.
 public struct QueryResult: Sendable {
+    /// The result value.
     public var value: QueryValue
+    /// Warnings and infos, in the order they were raised.
     public var annotations: [Annotation]
 
+    /// Only the warnings.
     public var warnings: [Annotation] { annotations.filter { $0.kind == .warning } }
+    /// Only the infos.
     public var infos: [Annotation] { annotations.filter { $0.kind == .info } }
 }
 
@@ -100,6 +114,7 @@ public enum PromQLError: Error, Sendable, CustomStringConvertible, Equatable {
         }
     }
 
+    /// The error text Prometheus would report.
     public var description: String {
         switch self {
         case .parse(let m), .badData(let m), .execution(let m), .timeout(let m), .canceled(let m): return m
@@ -109,8 +124,10 @@ public enum PromQLError: Error, Sendable, CustomStringConvertible, Equatable {
 
 /// Evaluates PromQL over a `Queryable`.
 public final class Engine: Sendable {
+    /// The settings every query of this engine uses.
     public let options: EngineOptions
 
+    /// An engine with the given settings.
     public init(_ options: EngineOptions = EngineOptions()) { self.options = options }
 
     /// Evaluates `query` at time `at` (ms).

@@ -1,10 +1,13 @@
 /// Signature of a PromQL function, as the parser checks calls against it.
 public struct FunctionDef: Sendable {
+    /// The function name as written in queries.
     public let name: String
+    /// Expected argument types, in order.
     public let argTypes: [ValueType]
     /// 0: exactly `argTypes.count` arguments; n > 0: up to n trailing
     /// arguments are optional; -1: the last type repeats without limit.
     public let variadic: Int
+    /// The result type.
     public let returnType: ValueType
 
     /// Functions whose result depends on the evaluation time rather than only on

@@ -4,10 +4,12 @@ import Model
 public struct ParseError: Error, Sendable, CustomStringConvertible {
     /// Byte offset in the query where the problem starts.
     public var position: Int
+    /// What is wrong, in Prometheus's wording.
     public var message: String
     /// The query, when known, to render `line:column`.
     public var query: String?
 
+    /// An error at a byte offset.
     public init(position: Int, message: String, query: String? = nil) {
         self.position = position
         self.message = message

@@ -3,6 +3,7 @@ import Model
 /// Prints expressions back as PromQL, formatted the way Prometheus's
 /// `Expr.String()` does (rule files and the API show this form).
 extension Expr: CustomStringConvertible {
+    /// PromQL text as Prometheus formats it.
     public var description: String {
         switch self {
         case .number(let n):
@@ -111,6 +112,7 @@ extension VectorSelector: CustomStringConvertible {
 
     var extendedAttribute: String { anchored ? " anchored" : smoothed ? " smoothed" : "" }
 
+    /// PromQL text as Prometheus formats it.
     public var description: String {
         // Prometheus prints `@` before the attribute and the offset after it.
         let at = modifierText(at: self.at, offset: 0)

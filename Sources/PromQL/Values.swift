@@ -14,7 +14,9 @@ let absentValue = Double(bitPattern: absentBits)
 /// knows a histogram sample is present: selectors return it, float functions
 /// skip it, and aggregations and operators annotate it as Prometheus does.
 public enum OpaqueHistogram {
+    /// The NaN payload that marks an opaque histogram sample.
     public static let bits: UInt64 = 0x7ff0_0000_0000_0003
+    /// The marker as a Double.
     public static let value = Double(bitPattern: bits)
     @inline(__always) public static func isMarker(_ v: Double) -> Bool { v.bitPattern == bits }
 }

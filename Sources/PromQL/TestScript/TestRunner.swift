@@ -6,19 +6,25 @@ import Storage
 public struct PromQLCaseFailure: Sendable {
     /// Line of the `eval` header (1-based).
     public var line: Int
+    /// The query of the case.
     public var expr: String
+    /// Why the case failed.
     public var message: String
 }
 
 /// The outcome of one test script.
 public struct PromQLFileReport: Sendable {
+    /// The script's path.
     public var path: String
+    /// Cases whose result matched.
     public var passed = 0
+    /// Cases whose result did not match.
     public var failed = 0
     /// Cases that involve native histograms, which Ember does not store.
     public var skipped = 0
     /// `eval` header lines of the skipped cases.
     public var skippedLines: [Int] = []
+    /// Details of every failed case.
     public var failures: [PromQLCaseFailure] = []
     /// Set when the script itself could not be read or parsed.
     public var error: String?
@@ -26,10 +32,14 @@ public struct PromQLFileReport: Sendable {
 
 /// Results of running several scripts.
 public struct PromQLTestSummary: Sendable {
+    /// One report per script, in the order run.
     public var files: [PromQLFileReport]
 
+    /// Passed cases over all files.
     public var passed: Int { files.reduce(0) { $0 + $1.passed } }
+    /// Failed cases over all files; a script that cannot be run counts as one failure.
     public var failed: Int { files.reduce(0) { $0 + $1.failed + ($1.error == nil ? 0 : 1) } }
+    /// Skipped (native-histogram) cases over all files.
     public var skipped: Int { files.reduce(0) { $0 + $1.skipped } }
 
     /// Per-file lines, failures with `file:line`, and a closing `N passed, N failed, N skipped`.
