@@ -95,6 +95,11 @@ extension Parser {
     }
 
     private mutating func parseDurationUnary() throws(ParseError) -> DurationExpr {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Parser.maxDepth {
+            throw ParseError(position: current.start, message: "expression nested too deeply (more than \(Parser.maxDepth) levels)")
+        }
         if current.kind == .sub || current.kind == .add {
             let neg = advance().kind == .sub
             let operand = try parseDurationExpr(minPrecedence: BinaryOp.pow.precedence)

@@ -142,6 +142,9 @@ struct Lexer {
         if peek() == UInt8(ascii: "0"), let x = peek(1), x == UInt8(ascii: "x") || x == UInt8(ascii: "X") {
             pos += 2
             while let c = peek(), isHexDigit(c) || c == 95 { pos += 1 }
+            if pos == start + 2 || (peek().map(isIdentChar) ?? false) {
+                throw ParseError(position: start, message: "bad number or duration syntax: \"\(text(start, min(pos + 1, bytes.count)))\"")
+            }
             return Token(kind: .number, text: text(start, pos), start: start, end: pos)
         }
         // A duration is digits followed by a unit, possibly repeated (1h30m).

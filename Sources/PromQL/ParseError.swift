@@ -48,6 +48,7 @@ public enum PromQLParser {
     public static func parse(_ query: String) throws(ParseError) -> Expr {
         do throws(ParseError) {
             var p = try Parser(query)
+            if p.current.kind == .eof { throw ParseError(position: 0, message: "no expression found in input") }
             let expr = try p.parseExpression(minPrecedence: 0)
             if p.current.kind != .eof {
                 throw ParseError(position: p.current.start, message: "unexpected \(p.describe(p.current))")

@@ -4,6 +4,9 @@ struct Parser {
     let tokens: [Token]
     var index = 0
     var allowEmptySelector = false
+    /// Current nesting of sub-expressions; bounded so hostile input cannot exhaust the stack.
+    var depth = 0
+    static let maxDepth = 500
 
     init(_ query: String) throws(ParseError) {
         tokens = try Lexer.tokenize(query)
@@ -177,6 +180,11 @@ struct Parser {
     // MARK: Unary and postfix
 
     mutating func parseUnary() throws(ParseError) -> Expr {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Parser.maxDepth {
+            throw ParseError(position: current.start, message: "expression nested too deeply (more than \(Parser.maxDepth) levels)")
+        }
         if current.kind == .add || current.kind == .sub {
             let opTok = advance()
             let operand = try parseExpression(minPrecedence: BinaryOp.pow.precedence)

@@ -198,4 +198,18 @@ import Model
         #expect(q.grouping == ["job"])
         #expect(parseError("topk(x)") != nil)
     }
+
+    @Test func malformedInputFailsCleanly() {
+        let inputs = ["", "(", "{", "}", "foo[", "foo[5m", "foo[5m:", "rate(", "sum by", "sum by (", "1 +", "@", "foo @",
+                      "foo offset", "\"unterminated", "'x", "0x", "foo{a=}", "foo{a=\"b\",,}", "foo{=\"b\"}", "1 == bool",
+                      "foo and", "topk(,x)", "x[1y2y]", "x @ start(", "x offset 5m offset 1m", "rate(x[5m]) @ 1 @ 2",
+                      "count_values(1, x)", "label_replace(x)", "a + on(b) group_left(b) c", "x[5m] anchored smoothed",
+                      "fill(1)", "a + fill(x) b", "foo[5m:1m:1m]", "\u{0}", "§", "!x", "x !~ y",
+                      String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000),
+                      String(repeating: "-", count: 5000) + "1"]
+        for q in inputs {
+            #expect(parseError(q) != nil, "\(q.prefix(40))")
+        }
+        #expect(parseError("")?.message == "no expression found in input")
+    }
 }
