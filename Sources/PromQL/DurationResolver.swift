@@ -7,7 +7,7 @@ extension Expr {
     func resolvingDurations(step: Double, range: Double) throws(PromQLError) -> Expr {
         func ms(_ e: DurationExpr, positive: Bool) throws(PromQLError) -> Int64 {
             let s = e.seconds(step: step, range: range)
-            guard s.isFinite, abs(s) < 9.2e15 else { throw .badData("invalid duration expression \(e): \(s)") }
+            guard s.isFinite, abs(s) < maxTimeSeconds else { throw .badData("invalid duration expression \(e): \(s)") }
             let v = Int64((s * 1000).rounded())
             if positive && v <= 0 { throw .badData("duration expression \(e) must be greater than 0, got \(goG(s))s") }
             return v

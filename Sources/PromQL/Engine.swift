@@ -133,6 +133,7 @@ public final class Engine: Sendable {
     /// Evaluates `query` at time `at` (ms).
     public func instantQuery(_ storage: any Queryable, _ query: String, at: Timestamp) throws(PromQLError) -> QueryResult {
         let expr = try parse(query)
+        try checkTime(at)
         return try run(storage, expr, query: query, start: at, end: at, step: 0)
     }
 
@@ -143,6 +144,8 @@ public final class Engine: Sendable {
         guard step > 0 else {
             throw .badData("zero or negative query resolution step widths are not accepted. Try a positive integer")
         }
+        try checkTime(start)
+        try checkTime(end)
         guard end >= start else { throw .badData("end timestamp must not be before start time") }
         if (end - start) / step + 1 > Int64(options.maxPointsPerSeries) {
             throw .badData("exceeded maximum resolution of \(options.maxPointsPerSeries) points per timeseries. Try decreasing the query resolution (?step=XX)")
@@ -153,6 +156,10 @@ public final class Engine: Sendable {
             throw .badData("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
         return try run(storage, expr, query: query, start: start, end: end, step: step)
+    }
+
+    private func checkTime(_ t: Timestamp) throws(PromQLError) {
+        guard Double(t.magnitude) < maxTimeSeconds * 1000 else { throw .badData("timestamp \(t) out of range") }
     }
 
     private func parse(_ query: String) throws(PromQLError) -> Expr {

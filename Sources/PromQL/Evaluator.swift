@@ -142,7 +142,9 @@ final class Evaluator {
             default: return v
             }
         case .vectorSelector(let vs):
-            return .vector(try evalVectorSelector(vs, grid))
+            let series = try evalVectorSelector(vs, grid)
+            try account(samples: series.count * grid.count)
+            return .vector(series)
         case .matrixSelector(let ms):
             return .matrix(try loadMatrixForInstant(ms, grid))
         case .subquery(let sq):
@@ -153,7 +155,9 @@ final class Evaluator {
         case .call(let c):
             return try evalCall(c, grid)
         case .aggregate(let a):
-            return .vector(try evalAggregate(a, grid))
+            let series = try evalAggregate(a, grid)
+            try account(samples: series.count * grid.count)
+            return .vector(series)
         }
     }
 
@@ -351,6 +355,7 @@ final class Evaluator {
     func evalSubqueryRaw(_ sq: SubqueryExpr, windowEnd: Int64, grid: StepGrid) throws -> [RawSeries] {
         let (first, last) = refBounds(grid, at: sq.at, offset: sq.offset)
         let inner = subqueryGrid(sq, firstEnd: first, lastEnd: last)
+        try account(samples: inner.count)
         let value = try eval(sq.expr, inner)
         return toRaw(value, inner)
     }

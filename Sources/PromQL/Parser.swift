@@ -208,7 +208,7 @@ struct Parser {
                 let tok = advance()
                 let d = try parseOffsetDuration()
                 if let seconds = d.literalSeconds {
-                    guard seconds.isFinite, abs(seconds) < 9.2e15 else {
+                    guard seconds.isFinite, abs(seconds) < maxTimeSeconds else {
                         throw ParseError(position: tok.start, message: "invalid offset duration: \(d)")
                     }
                     expr = try applyOffset(expr, Int64((seconds * 1000).rounded()), offsetExpr: nil, at: tok)
@@ -271,7 +271,7 @@ struct Parser {
         let start = current.start
         let e = try parseDurationExpr()
         guard let seconds = e.literalSeconds else { return (0, e) }
-        guard seconds.isFinite, abs(seconds) < 9.2e15 else {
+        guard seconds.isFinite, abs(seconds) < maxTimeSeconds else {
             throw ParseError(position: start, message: "invalid \(context) duration: \(e)")
         }
         let ms = Int64((seconds * 1000).rounded())
@@ -297,7 +297,7 @@ struct Parser {
             throw ParseError(position: t.start, message: "unexpected \(describe(t)) in @, expected timestamp")
         }
         let seconds = sign * (t.kind == .duration ? Double(PromDuration(t.text)?.milliseconds ?? 0) / 1000 : parseNumberLiteral(t.text))
-        guard seconds.isFinite, abs(seconds) < 9.2e15 else {
+        guard seconds.isFinite, abs(seconds) < maxTimeSeconds else {
             throw ParseError(position: start, message: "timestamp out of bounds for @ modifier: \(seconds)")
         }
         return (.timestamp(Int64((seconds * 1000).rounded())), t.end)

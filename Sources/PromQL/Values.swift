@@ -26,6 +26,10 @@ public enum OpaqueHistogram {
     v.bitPattern == absentBits || v.bitPattern == OpaqueHistogram.bits
 }
 
+/// Bound on timestamps, durations and offsets (about 300,000 years, in
+/// seconds) so that sums of a few of them in ms can never overflow Int64.
+let maxTimeSeconds = 1e13
+
 /// The evaluation times of one (sub)query: `start + i * interval` for `i < count`.
 struct StepGrid: Equatable {
     var start: Int64

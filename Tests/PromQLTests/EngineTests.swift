@@ -241,4 +241,12 @@ import Storage
             Labels(["__name__": "up", "job": "a", "instance": "x", "version": "1.2"]): 1,
         ])
     }
+
+    @Test func hostileRangesFailInsteadOfExhaustingMemory() throws {
+        let s = try storage()
+        let e = Engine()
+        #expect(throws: PromQLError.self) { try e.instantQuery(s, "max_over_time(m_total[1000y:1ms])", at: 0) }
+        #expect(throws: PromQLError.self) { try e.instantQuery(s, "m_total offset 100000000y", at: 0) }
+        #expect(throws: PromQLError.self) { try e.instantQuery(s, "m_total", at: .max) }
+    }
 }
