@@ -38,16 +38,32 @@ extension Evaluator {
         var infoSeries: [StepSeries] = []
         if !idValues.isEmpty {
             if !hasName { selectMatchers.insert(try Matcher(.equal, LabelName.metricName, "target_info"), at: 0) }
-            infoSeries = try infoSampleTimes(selectMatchers, grid)
+            infoSeries = try infoSampleTimes(selectMatchers, grid, bounds: infoBounds(c.args[0], grid))
         }
         return try combineInfo(base, ignored, infoSeries, dataMatchers, identifying, grid)
     }
 
+    /// The sample window info series are read from: like Prometheus, the `@`
+    /// and offset of the first selector in `expr` shift it, while the info
+    /// series are still looked up at the step times.
+    private func infoBounds(_ expr: Expr, _ grid: StepGrid) -> (Int64, Int64) {
+        var first: VectorSelector?
+        forEachSelector(expr) { vs in if first == nil { first = vs } }
+        var start = grid.start, end = grid.time(max(grid.count - 1, 0))
+        switch first?.at ?? .none {
+        case .timestamp(let t): (start, end) = (t, t)
+        case .start: (start, end) = (queryStart, queryStart)
+        case .end: (start, end) = (queryEnd, queryEnd)
+        case .none: break
+        }
+        let offset = first?.offset ?? 0
+        return (start - options.lookbackDelta + 1 - offset, end - offset)
+    }
+
     /// Info series as instant vectors whose values are the timestamps of the samples found.
-    private func infoSampleTimes(_ matchers: [Matcher], _ grid: StepGrid) throws -> [StepSeries] {
+    private func infoSampleTimes(_ matchers: [Matcher], _ grid: StepGrid, bounds: (Int64, Int64)) throws -> [StepSeries] {
         let vs = VectorSelector(name: nil, matchers: matchers, position: PositionRange(start: 0, end: 0))
-        let raw = try select(vs, mint: grid.start - options.lookbackDelta + 1, maxt: grid.time(max(grid.count - 1, 0)),
-                             range: 0, function: "info")
+        let raw = try select(vs, mint: bounds.0, maxt: bounds.1, range: 0, function: "info")
         return raw.compactMap { s in
             var values = [Double](repeating: absentValue, count: grid.count)
             var j = 0
