@@ -85,6 +85,9 @@ extension Evaluator {
     /// ends forward instead of searching; nil when no step produced a value.
     private func slideWindows(_ rf: RangeFunction, _ s: RawSeries, _ arg: RangeArgument, _ grid: StepGrid,
                               _ params: [[Double]]) -> [Double]? {
+        if (rf == .maxOverTime || rf == .minOverTime) && arg.at == .none {
+            return slidingExtreme(max: rf == .maxOverTime, s, arg, grid)
+        }
         let p0 = params.count > 0 ? params[0] : []
         let p1 = params.count > 1 ? params[1] : []
         var values = [Double](repeating: absentValue, count: grid.count)
@@ -114,6 +117,43 @@ extension Evaluator {
                     if !isAbsent(v) { any = true }
                 }
             }
+        }
+        return any ? values : nil
+    }
+
+    /// max/min_over_time in amortised O(1) per step: a monotonic queue of
+    /// sample indices whose values can still become the window's extreme.
+    /// NaN samples only count when the window holds nothing else, as in Prometheus.
+    private func slidingExtreme(max isMax: Bool, _ s: RawSeries, _ arg: RangeArgument, _ grid: StepGrid) -> [Double]? {
+        var values = [Double](repeating: absentValue, count: grid.count)
+        var any = false
+        var queue = [Int]()
+        queue.reserveCapacity(64)
+        var head = 0
+        var lo = 0, hi = 0
+        let n = s.ts.count
+        for i in 0..<grid.count {
+            let end = refTime(i, grid, at: arg.at, offset: arg.offset)
+            let start = end - arg.range
+            while hi < n, s.ts[hi] <= end {
+                let v = s.vs[hi]
+                if !v.isNaN {
+                    while queue.count > head, isMax ? s.vs[queue[queue.count - 1]] <= v : s.vs[queue[queue.count - 1]] >= v {
+                        queue.removeLast()
+                    }
+                    queue.append(hi)
+                }
+                hi += 1
+            }
+            while lo < hi, s.ts[lo] <= start { lo += 1 }
+            while head < queue.count, queue[head] < lo { head += 1 }
+            if head > 1024 {
+                queue.removeFirst(head)
+                head = 0
+            }
+            guard lo < hi else { continue }
+            values[i] = head < queue.count ? s.vs[queue[head]] : .nan
+            any = true
         }
         return any ? values : nil
     }

@@ -249,4 +249,34 @@ import Storage
         #expect(throws: PromQLError.self) { try e.instantQuery(s, "m_total offset 100000000y", at: 0) }
         #expect(throws: PromQLError.self) { try e.instantQuery(s, "m_total", at: .max) }
     }
+
+    @Test func slidingExtremesAgreeWithDirectScans() throws {
+        let s = MemoryStorage()
+        let app = s.appender()
+        var state: UInt64 = 42
+        for i in 0..<400 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let r = Double(state >> 40) / Double(1 << 24)
+            let v = r < 0.05 ? Double.nan : (r * 100).rounded()
+            try app.append(Labels(["__name__": "x"]), Int64(i) * 7_000, v)
+        }
+        try app.commit()
+        let e = Engine()
+        for fn in ["max_over_time", "min_over_time"] {
+            let r = try e.rangeQuery(s, "\(fn)(x[45s])", start: 0, end: 2_800_000, step: 20_000)
+            guard case .matrix(let m) = r.value, let series = m.first else {
+                Issue.record("no result for \(fn)")
+                continue
+            }
+            for p in series.samples.prefix(140) {
+                // With @ the window is fixed, which takes the direct-scan path.
+                guard case .vector(let v) = try e.instantQuery(s, "\(fn)(x[45s] @ \(Double(p.t) / 1000))", at: p.t).value,
+                      let direct = v.first?.v else {
+                    Issue.record("no direct value at \(p.t)")
+                    continue
+                }
+                #expect(direct.isNaN ? p.v.isNaN : direct == p.v, "\(fn) at \(p.t)")
+            }
+        }
+    }
 }

@@ -33,6 +33,7 @@ import Storage
         try app.commit()
         let e = Engine()
         let fast = try FastStore(s)
+        for _ in 0..<(ProcessInfo.processInfo.environment["PROMQL_BENCH_REPEAT"].flatMap { Int($0) } ?? 1) {
         for q in ["sum by (job) (rate(m_total[5m]))", "histogram_quantile(0.9, sum by (le) (rate(h_bucket[5m])))",
                   "topk(10, max_over_time(g[10m]))"] {
             let t0 = Clock.monotonicNanos()
@@ -41,6 +42,7 @@ import Storage
             var n = 0
             if case .matrix(let m) = r.value { n = m.count }
             print("BENCH \(q): \(ms) ms, \(n) series")
+        }
         }
     }
 }
