@@ -132,15 +132,26 @@ public final class Engine: Sendable {
 
     /// Evaluates `query` at time `at` (ms).
     public func instantQuery(_ storage: any Queryable, _ query: String, at: Timestamp) throws(PromQLError) -> QueryResult {
-        let expr = try parse(query)
+        try instantQuery(storage, try parse(query), at: at, text: query)
+    }
+
+    /// Evaluates an already parsed expression at `at` (ms), e.g. a rule parsed once.
+    /// Annotation positions refer to `text` (by default the expression as printed).
+    public func instantQuery(_ storage: any Queryable, _ expr: Expr, at: Timestamp, text: String? = nil) throws(PromQLError) -> QueryResult {
         try checkTime(at)
-        return try run(storage, expr, query: query, start: at, end: at, step: 0)
+        return try run(storage, expr, query: text ?? expr.description, start: at, end: at, step: 0)
     }
 
     /// Evaluates `query` at every `step` ms from `start` to `end` (inclusive).
     public func rangeQuery(_ storage: any Queryable, _ query: String, start: Timestamp, end: Timestamp,
                            step: Int64) throws(PromQLError) -> QueryResult {
-        let expr = try parse(query)
+        try rangeQuery(storage, try parse(query), start: start, end: end, step: step, text: query)
+    }
+
+    /// Range evaluation of an already parsed expression.
+    public func rangeQuery(_ storage: any Queryable, _ expr: Expr, start: Timestamp, end: Timestamp, step: Int64,
+                           text: String? = nil) throws(PromQLError) -> QueryResult {
+        let query = text ?? expr.description
         guard step > 0 else {
             throw .badData("zero or negative query resolution step widths are not accepted. Try a positive integer")
         }

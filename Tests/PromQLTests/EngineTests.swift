@@ -279,4 +279,18 @@ import Storage
             }
         }
     }
+
+    @Test func parsedExpressionsCanBeEvaluatedRepeatedly() throws {
+        let s = try storage()
+        let e = Engine()
+        let expr = try PromQLParser.parse("sum(m_total)")
+        #expect(vector(try e.instantQuery(s, expr, at: 60_000)) == [Labels.empty: 60 + 120 + 240])
+        #expect(vector(try e.instantQuery(s, expr, at: 120_000)) == [Labels.empty: 120 + 240 + 480])
+        let r = try e.rangeQuery(s, expr, start: 0, end: 60_000, step: 30_000)
+        guard case .matrix(let m) = r.value else {
+            Issue.record("not a matrix")
+            return
+        }
+        #expect(m.first?.samples.map(\.v) == [0, 210, 420])
+    }
 }
