@@ -35,8 +35,30 @@ struct Lexer {
     static func tokenize(_ input: String) throws(ParseError) -> [Token] {
         var lexer = Lexer(input)
         var out: [Token] = []
+        // Bracket balance is checked here, as Prometheus's lexer does, for its wording.
+        var open: [TokenKind] = []
         while true {
             let t = try lexer.next()
+            switch t.kind {
+            case .leftParen, .leftBracket, .leftBrace:
+                open.append(t.kind)
+            case .rightParen, .rightBracket, .rightBrace:
+                let expected: TokenKind = t.kind == .rightParen ? .leftParen : t.kind == .rightBracket ? .leftBracket : .leftBrace
+                guard open.last == expected else {
+                    let what = t.kind == .rightParen ? "parenthesis" : t.kind == .rightBracket ? "bracket" : "brace"
+                    throw ParseError(position: t.start, message: "unexpected right \(what) '\(t.text)'")
+                }
+                open.removeLast()
+            case .eof:
+                switch open.last {
+                case .leftParen: throw ParseError(position: t.start, message: "unclosed left parenthesis")
+                case .leftBracket: throw ParseError(position: t.start, message: "unclosed left bracket")
+                case .leftBrace: throw ParseError(position: t.start, message: "unexpected end of input inside braces")
+                default: break
+                }
+            default:
+                break
+            }
             out.append(t)
             if t.kind == .eof { return out }
         }

@@ -143,7 +143,10 @@ import Model
 
     @Test func syntaxErrorsCarryPositions() throws {
         let e1 = try #require(parseError("sum(foo"))
-        #expect(e1.description.hasPrefix("1:8: parse error:"))
+        #expect(e1.description == "1:8: parse error: unclosed left parenthesis")
+        #expect(parseError("foo{a=\"b\"")?.message == "unexpected end of input inside braces")
+        #expect(parseError("foo[5m")?.message == "unclosed left bracket")
+        #expect(parseError("1)")?.message == "unexpected right parenthesis ')'")
         let e2 = try #require(parseError("rate(foo)"))
         #expect(e2.description == "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector")
         let e3 = try #require(parseError("1 == 1"))
