@@ -126,6 +126,7 @@ func formatPromFloat(_ v: Double) -> String {
     if v.isNaN { return "NaN" }
     if v == .infinity { return "+Inf" }
     if v == -.infinity { return "-Inf" }
+    if v == 0 { return v.sign == .minus ? "-0" : "0" }
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
     let s = "\(v)"
     guard let e = s.firstIndex(where: { $0 == "e" || $0 == "E" }) else { return s }

@@ -40,6 +40,25 @@ func sharedDirectory() -> String {
     }
 }
 
+@Suite struct PrinterRoundTripTests {
+    /// Every query of the upstream scripts prints to text that parses back to the same printed form.
+    @Test func upstreamQueriesRoundTrip() throws {
+        let dir = sharedDirectory() + "/promql-tests/dev"
+        var checked = 0
+        for (name, _) in UpstreamScriptTests.files {
+            let text = try String(contentsOfFile: "\(dir)/\(name).test", encoding: .utf8)
+            for case .eval(let cmd) in try ScriptParser.parse(text) {
+                guard let expr = try? PromQLParser.parse(cmd.expr) else { continue }
+                let printed = "\(expr)"
+                let again = try PromQLParser.parse(printed)
+                #expect("\(again)" == printed, "\(name):\(cmd.line)")
+                checked += 1
+            }
+        }
+        #expect(checked > 900)
+    }
+}
+
 @Suite struct RunnerTests {
     @Test func reportsFailuresWithLinesAndSummaryLine() {
         let script = """
