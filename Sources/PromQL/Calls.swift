@@ -246,9 +246,17 @@ extension Evaluator {
     }
 }
 
-/// Go's math.Max/Min semantics: NaN wins.
-@inline(__always) func goMax(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : max(a, b) }
-@inline(__always) func goMin(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : min(a, b) }
+/// Go's math.Max: +Inf wins over NaN, NaN over everything else.
+@inline(__always) func goMax(_ a: Double, _ b: Double) -> Double {
+    if a == .infinity || b == .infinity { return .infinity }
+    return a.isNaN || b.isNaN ? .nan : max(a, b)
+}
+
+/// Go's math.Min: -Inf wins over NaN, NaN over everything else.
+@inline(__always) func goMin(_ a: Double, _ b: Double) -> Double {
+    if a == -.infinity || b == -.infinity { return -.infinity }
+    return a.isNaN || b.isNaN ? .nan : min(a, b)
+}
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
 func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
