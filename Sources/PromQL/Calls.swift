@@ -61,7 +61,7 @@ extension Evaluator {
         case "min_of", "max_of":
             let isMin = c.function.name == "min_of"
             let a = try eval(c.args[0], grid).scalarValue, b = try eval(c.args[1], grid).scalarValue
-            return zip(a, b).map { x, y in x.isNaN || y.isNaN ? .nan : isMin ? min(x, y) : max(x, y) }
+            return zip(a, b).map { x, y in isMin ? goMin(x, y) : goMax(x, y) }
         default: return nil
         }
         return [Double](repeating: constant, count: grid.count)
