@@ -149,7 +149,8 @@ extension Evaluator {
         for s in input {
             for i in 0..<grid.count {
                 let v = s.values[i]
-                if isAbsent(v) { continue }
+                // An opaque histogram has no printable value to count by.
+                if isNotFloat(v) { continue }
                 let l = groupingLabels(s.labels.setting(label, formatPromFloat(v)), grouping, without: a.without)
                 if let k = index[l] {
                     out[k].values[i] = isAbsent(out[k].values[i]) ? 1 : out[k].values[i] + 1

@@ -365,11 +365,15 @@ final class Evaluator {
         case .vector(let series):
             return series.compactMap { s in
                 var r = RawSeries(labels: s.labels, ts: [], vs: [], dropName: s.dropName)
-                for (i, v) in s.values.enumerated() where !isNotFloat(v) {
-                    r.ts.append(grid.time(i))
-                    r.vs.append(v)
+                for (i, v) in s.values.enumerated() where !isAbsent(v) {
+                    if OpaqueHistogram.isMarker(v) {
+                        r.hts.append(grid.time(i))
+                    } else {
+                        r.ts.append(grid.time(i))
+                        r.vs.append(v)
+                    }
                 }
-                return r.ts.isEmpty ? nil : r
+                return r.ts.isEmpty && r.hts.isEmpty ? nil : r
             }
         case .scalar(let vals):
             var r = RawSeries(labels: .empty, ts: [], vs: [])

@@ -14,9 +14,13 @@ extension Evaluator {
             for var s in raw {
                 if s.vs.contains(where: { StaleNaN.isStale($0) || OpaqueHistogram.isMarker($0) }) {
                     var ts: [Int64] = [], vs: [Double] = []
-                    for (t, v) in zip(s.ts, s.vs) where !StaleNaN.isStale(v) && !OpaqueHistogram.isMarker(v) {
-                        ts.append(t)
-                        vs.append(v)
+                    for (t, v) in zip(s.ts, s.vs) where !StaleNaN.isStale(v) {
+                        if OpaqueHistogram.isMarker(v) {
+                            s.hts.append(t)
+                        } else {
+                            ts.append(t)
+                            vs.append(v)
+                        }
                     }
                     s.ts = ts
                     s.vs = vs
@@ -85,7 +89,7 @@ extension Evaluator {
     /// ends forward instead of searching; nil when no step produced a value.
     private func slideWindows(_ rf: RangeFunction, _ s: RawSeries, _ arg: RangeArgument, _ grid: StepGrid,
                               _ params: [[Double]]) -> [Double]? {
-        if (rf == .maxOverTime || rf == .minOverTime) && arg.at == .none {
+        if (rf == .maxOverTime || rf == .minOverTime) && arg.at == .none && s.hts.isEmpty {
             return slidingExtreme(max: rf == .maxOverTime, s, arg, grid)
         }
         let p0 = params.count > 0 ? params[0] : []
@@ -102,7 +106,7 @@ extension Evaluator {
         }
         s.ts.withUnsafeBufferPointer { ts in
             s.vs.withUnsafeBufferPointer { vs in
-                var lo = 0, hi = 0
+                var lo = 0, hi = 0, hlo = 0, hhi = 0
                 let n = ts.count
                 for i in 0..<grid.count {
                     let end = refTime(i, grid, at: arg.at, offset: arg.offset)
@@ -112,7 +116,14 @@ extension Evaluator {
                     while lo < hi, ts[lo] <= start { lo += 1 }
                     let w = Window(ts: ts, vs: vs, lo: lo, hi: hi, end: end, range: arg.range, evalTime: grid.time(i),
                                    monotonic: monotonic, anchored: arg.anchored, smoothed: arg.smoothed)
-                    let v = rf.compute(w, p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])
+                    var v: Double
+                    if s.hts.isEmpty {
+                        v = rf.compute(w, p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])
+                    } else {
+                        while hhi < s.hts.count, s.hts[hhi] <= last { hhi += 1 }
+                        while hlo < hhi, s.hts[hlo] <= start { hlo += 1 }
+                        v = rf.computeMixed(w, s.hts[hlo..<hhi], p0.isEmpty ? 0 : p0[i], p1.isEmpty ? 0 : p1[i])
+                    }
                     values[i] = v
                     if !isAbsent(v) { any = true }
                 }

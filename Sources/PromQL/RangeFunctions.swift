@@ -138,6 +138,29 @@ extension RangeFunction {
         return quantile(0.5, &dev)
     }
 
+    /// The value for a window that may also hold opaque histogram samples
+    /// (`hist`: their timestamps). Functions that only need to know a sample
+    /// exists count them; a histogram-only window of sum/avg/rate-like
+    /// functions yields a histogram, a mixed one nothing (as Prometheus).
+    func computeMixed(_ w: Window, _ hist: ArraySlice<Int64>, _ p0: Double, _ p1: Double) -> Double {
+        guard let firstH = hist.first, let lastH = hist.last else { return compute(w, p0, p1) }
+        let floats = w.count
+        switch self {
+        case .countOverTime: return Double(floats + hist.count)
+        case .presentOverTime, .absentOverTime: return 1
+        case .lastOverTime: return floats == 0 || lastH > w.ts[w.hi - 1] ? OpaqueHistogram.value : w.vs[w.hi - 1]
+        case .firstOverTime: return floats == 0 || firstH < w.ts[w.lo] ? OpaqueHistogram.value : w.vs[w.lo]
+        case .tsOfLast: return Double(floats == 0 ? lastH : max(lastH, w.ts[w.hi - 1])) / 1000
+        case .tsOfFirst: return Double(floats == 0 ? firstH : min(firstH, w.ts[w.lo])) / 1000
+        case .sumOverTime, .avgOverTime, .rate, .increase, .delta, .irate, .idelta:
+            if floats > 0 { return absentValue }
+            return self == .irate || self == .idelta || self == .rate || self == .increase || self == .delta
+                ? (hist.count >= 2 ? OpaqueHistogram.value : absentValue) : OpaqueHistogram.value
+        default:
+            return compute(w, p0, p1)
+        }
+    }
+
     /// Where changes/resets start: for anchored windows the last sample at or
     /// before the window start; nil when no sample lies inside the window.
     private func firstIndex(_ w: Window) -> Int? {

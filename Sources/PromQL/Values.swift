@@ -63,6 +63,8 @@ struct RawSeries {
     var ts: [Int64]
     var vs: [Double]
     var dropName = false
+    /// Timestamps of opaque native-histogram samples, kept apart from the floats.
+    var hts: [Int64] = []
 }
 
 /// The result of evaluating a node.

@@ -293,4 +293,23 @@ import Storage
         }
         #expect(m.first?.samples.map(\.v) == [0, 210, 420])
     }
+
+    @Test func opaqueHistogramSamplesCountAsPresentButNotAsFloats() throws {
+        let s = MemoryStorage()
+        let app = s.appender()
+        let l = Labels(["__name__": "mixed"])
+        try app.append(l, 0, 1)
+        try app.append(l, 10_000, 2)
+        try app.append(l, 20_000, OpaqueHistogram.value)
+        try app.commit()
+        let e = Engine()
+        #expect(vector(try e.instantQuery(s, "count_over_time(mixed[1m])", at: 30_000)).values.first == 3)
+        #expect(vector(try e.instantQuery(s, "max_over_time(mixed[1m])", at: 30_000)).values.first == 2)
+        #expect(vector(try e.instantQuery(s, "sum_over_time(mixed[1m])", at: 30_000)).isEmpty)
+        #expect(vector(try e.instantQuery(s, "ts_of_last_over_time(mixed[1m])", at: 30_000)).values.first == 20)
+        let r = try e.instantQuery(s, "max(mixed)", at: 30_000)
+        #expect(vector(r).isEmpty)
+        #expect(r.infos.map(\.message) == ["ignored histogram in max aggregation"])
+        #expect(vector(try e.instantQuery(s, "abs(mixed)", at: 30_000)).isEmpty)
+    }
 }
