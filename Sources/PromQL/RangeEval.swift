@@ -68,12 +68,16 @@ extension Evaluator {
         for s in arg.series {
             try checkInterrupt()
             guard let values = slideWindows(rf, s, arg, grid, params) else { continue }
-            out.append(StepSeries(labels: s.labels, values: values, dropName: rf.keepsName ? s.dropName : true))
-            if rf == .rate || rf == .increase, case .matrixSelector = c.args[0].unwrapped {
+            // Like upstream, a subquery's series reach the function with their full
+            // labels and without their pending name removal.
+            out.append(StepSeries(labels: s.labels, values: values, dropName: !rf.keepsName))
+            if rf == .rate || rf == .increase {
                 let name = s.labels.metricName
                 if !name.isEmpty, !["_total", "_sum", "_count", "_bucket"].contains(where: { name.hasSuffix($0) }) {
-                    info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(name))",
-                         c.args[0].position)
+                    // Upstream reports a subquery argument at the start of the query.
+                    var pos = c.args[0].position
+                    if case .subquery = c.args[0].unwrapped { pos = PositionRange(start: 0, end: 0) }
+                    info("metric might not be a counter, name does not end in _total/_sum/_count/_bucket: \(quoteLabelValue(name))", pos)
                 }
             }
         }
