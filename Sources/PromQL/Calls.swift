@@ -23,7 +23,7 @@ extension Evaluator {
         case "label_join": return .vector(try labelJoin(c, grid))
         case "sort", "sort_desc", "sort_by_label", "sort_by_label_desc":
             return .vector(try sortFunction(c, grid))
-        case "histogram_quantile", "histogram_fraction":
+        case "histogram_quantile", "histogram_quantiles", "histogram_fraction":
             return .vector(try histogramQuantile(c, grid))
         case "clamp", "clamp_min", "clamp_max":
             return .vector(try clampFunction(c, grid))

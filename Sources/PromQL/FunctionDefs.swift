@@ -60,6 +60,7 @@ public struct FunctionDef: Sendable {
         add("double_exponential_smoothing", [m, s, s], v)
         add("histogram_quantile", [s, v], v)
         add("histogram_fraction", [s, s, v], v)
+        add("histogram_quantiles", [v, str, s, s], v, variadic: -1)
         add("label_replace", [v, str, str, str, str], v)
         add("label_join", [v, str, str, str], v, variadic: -1)
         add("sort_by_label", [v, str], v, variadic: -1)

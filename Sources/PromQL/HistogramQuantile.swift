@@ -3,18 +3,52 @@ import Model
 extension Evaluator {
     /// `histogram_quantile` and `histogram_fraction` over classic `le` buckets.
     func histogramQuantile(_ c: Call, _ grid: StepGrid) throws -> [StepSeries] {
-        let isFraction = c.function.name == "histogram_fraction"
-        let q = try eval(c.args[0], grid).scalarValue
-        let upperArg = isFraction ? try eval(c.args[1], grid).scalarValue : []
-        let vectorArg = c.args[isFraction ? 2 : 1]
-        let input = try eval(vectorArg, grid).vectorValue
-        if !isFraction {
+        let name = c.function.name
+        if name == "histogram_fraction" {
+            let lower = try eval(c.args[0], grid).scalarValue
+            let upper = try eval(c.args[1], grid).scalarValue
+            let input = try eval(c.args[2], grid).vectorValue
+            let (groupLabels, members) = bucketGroups(input, c.args[2])
+            return perGroup(groupLabels, members, input, grid) { i, buckets, _ in bucketFraction(lower[i], upper[i], &buckets) }
+        }
+        // histogram_quantile(q, v) or histogram_quantiles(v, "label", q1, q2, ...).
+        let plural = name == "histogram_quantiles"
+        let vectorArg = c.args[plural ? 0 : 1]
+        let qArgs = plural ? Array(c.args.dropFirst(2)) : [c.args[0]]
+        var qs: [[Double]] = []
+        for arg in qArgs {
+            let q = try eval(arg, grid).scalarValue
             for v in q where v.isNaN || v < 0 || v > 1 {
-                warn("quantile value should be between 0 and 1, got \(goG(v))", c.args[0].position)
+                warn("quantile value should be between 0 and 1, got \(goG(v))", arg.position)
                 break
             }
+            qs.append(q)
         }
+        let input = try eval(vectorArg, grid).vectorValue
         let (groupLabels, members) = bucketGroups(input, vectorArg)
+        var out: [StepSeries] = []
+        for q in qs {
+            var series = perGroup(groupLabels, members, input, grid) { i, buckets, g in
+                let (value, forced) = bucketQuantile(q[i], &buckets)
+                if forced {
+                    let metric = groupLabels[g].metricName
+                    self.info("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)"
+                              + (metric.isEmpty ? "" : " for metric name \(quoteLabelValue(metric))"), vectorArg.position)
+                }
+                return value
+            }
+            if plural, let first = q.first {
+                let label = stringArg(c.args[1])
+                for k in series.indices { series[k].labels = series[k].labels.setting(label, openMetricsFloat(first)) }
+            }
+            out += series
+        }
+        return plural ? try mergeStepSeries(out) : out
+    }
+
+    /// Evaluates `value` for every bucket group at every step where it has buckets.
+    private func perGroup(_ groupLabels: [Labels], _ members: [[(Int, Double)]], _ input: [StepSeries], _ grid: StepGrid,
+                          _ value: (Int, inout [(upper: Double, count: Double)], Int) -> Double) -> [StepSeries] {
         var out: [StepSeries] = []
         var buckets: [(upper: Double, count: Double)] = []
         for g in groupLabels.indices {
@@ -27,24 +61,21 @@ extension Evaluator {
                     if !isNotFloat(v) { buckets.append((le, v)) }
                 }
                 if buckets.isEmpty { continue }
-                if isFraction {
-                    values[i] = bucketFraction(q[i], upperArg[i], &buckets)
-                    any = true
-                    continue
-                }
-                let (value, forced) = bucketQuantile(q[i], &buckets)
-                if forced {
-                    let name = groupLabels[g].metricName
-                    info("input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)"
-                         + (name.isEmpty ? "" : " for metric name \(quoteLabelValue(name))"), vectorArg.position)
-                }
-                values[i] = value
+                values[i] = value(i, &buckets, g)
                 any = true
             }
             if any { out.append(StepSeries(labels: groupLabels[g], values: values, dropName: true)) }
         }
         return out
     }
+}
+
+/// OpenMetrics float text (as labels.FormatOpenMetricsFloat): integers get `.0`.
+func openMetricsFloat(_ v: Double) -> String {
+    if v.isNaN { return "NaN" }
+    if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+    let s = goG(v)
+    return s.contains(where: { $0 == "." || $0 == "e" }) ? s : s + ".0"
 }
 
 func parseBucketBound(_ s: String) -> Double? {

@@ -312,4 +312,22 @@ import Storage
         #expect(r.infos.map(\.message) == ["ignored histogram in max aggregation"])
         #expect(vector(try e.instantQuery(s, "abs(mixed)", at: 30_000)).isEmpty)
     }
+
+    @Test func classicHistogramFunctions() throws {
+        let s = MemoryStorage()
+        let app = s.appender()
+        for (le, count) in [("0.1", 10.0), ("0.2", 20), ("+Inf", 40)] {
+            try app.append(Labels(["__name__": "h_bucket", "le": le, "job": "a"]), 0, count)
+        }
+        try app.commit()
+        let e = Engine()
+        #expect(vector(try e.instantQuery(s, "histogram_quantile(0.5, h_bucket)", at: 0)) == [Labels(["job": "a"]): 0.2])
+        #expect(vector(try e.instantQuery(s, "histogram_fraction(0, 0.2, h_bucket)", at: 0)) == [Labels(["job": "a"]): 0.5])
+        let part = vector(try e.instantQuery(s, "histogram_fraction(0.1, 0.15, h_bucket)", at: 0))[Labels(["job": "a"])] ?? 0
+        #expect(abs(part - 0.125) < 1e-12)
+        #expect(vector(try e.instantQuery(s, #"histogram_quantiles(h_bucket, "q", 0.25, 0.5)"#, at: 0)) == [
+            Labels(["job": "a", "q": "0.25"]): 0.1,
+            Labels(["job": "a", "q": "0.5"]): 0.2,
+        ])
+    }
 }
