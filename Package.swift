@@ -45,8 +45,8 @@ var targets: [Target] = [
 
     .testTarget(name: "ModelTests", dependencies: ["Model"]),
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
-    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"]),
-    .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+    .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
+    .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["Fixtures"]),
     .testTarget(name: "TSDBTests", dependencies: ["TSDB"]),
     .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB"]),
     .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
