@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Go's strconv.FormatFloat, which Prometheus's outputs are defined by: the HTTP
+/// API's sample values, the text exposition, PromQL printing and templates.
+public enum GoFloat {
+    /// strconv.FormatFloat for 'e', 'E', 'f', 'F', 'g', 'G'; precision -1 means the shortest
+    /// representation that reads back exactly.
+    public static func format(_ v: Double, format: Unicode.Scalar, precision: Int) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
+        let upper = format == "E" || format == "G"
+        if precision >= 0 {
+            let c: String
+            switch format {
+            case "F": c = "f"
+            default: c = String(Character(format))
+            }
+            return cFormat(v, spec: "%.\(precision)\(c)")
+        }
+        let (negative, digits, dp) = shortestDigits(v)
+        var body: String
+        switch format {
+        case "e", "E": body = formatE(digits, dp, precision: max(digits.count - 1, 0), upper: upper)
+        case "f", "F": body = formatF(digits, dp, precision: max(digits.count - dp, 0))
+        default:
+            let exp = dp - 1
+            if !digits.isEmpty && (exp < -4 || exp >= 6) {
+                body = formatE(digits, dp, precision: digits.count - 1, upper: upper)
+            } else {
+                body = formatF(digits, dp, precision: max(digits.count - dp, 0))
+            }
+        }
+        if negative { body = "-" + body }
+        return body
+    }
+
+    static func cFormat(_ v: Double, spec: String) -> String {
+        var buffer = [CChar](repeating: 0, count: 512)
+        let n = spec.withCString { fmtPtr in
+            withVaList([v]) { vsnprintf(&buffer, buffer.count, fmtPtr, $0) }
+        }
+        if n >= buffer.count {
+            buffer = [CChar](repeating: 0, count: Int(n) + 1)
+            _ = spec.withCString { fmtPtr in withVaList([v]) { vsnprintf(&buffer, buffer.count, fmtPtr, $0) } }
+        }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Shortest round-trip decimal digits (no leading or trailing zeros) and the decimal
+    /// point position: |v| = 0.d1d2d3... × 10^dp. Swift's description already is shortest.
+    public static func shortestDigits(_ v: Double) -> (negative: Bool, digits: [UInt8], dp: Int) {
+        var text = Substring(v.description)
+        var negative = false
+        if text.hasPrefix("-") {
+            negative = true
+            text = text.dropFirst()
+        }
+        var exponent = 0
+        if let e = text.firstIndex(of: "e") {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = text[..<e]
+        }
+        var digits: [UInt8] = []
+        var pointIndex = -1
+        for c in text.utf8 {
+            if c == UInt8(ascii: ".") {
+                pointIndex = digits.count
+            } else {
+                digits.append(c)
+            }
+        }
+        if pointIndex < 0 { pointIndex = digits.count }
+        var dp = pointIndex + exponent
+        var start = 0
+        while start < digits.count && digits[start] == UInt8(ascii: "0") {
+            start += 1
+            dp -= 1
+        }
+        var end = digits.count
+        while end > start && digits[end - 1] == UInt8(ascii: "0") { end -= 1 }
+        let trimmed = Array(digits[start..<end])
+        return (negative, trimmed, trimmed.isEmpty ? 0 : dp)
+    }
+
+    static func formatE(_ digits: [UInt8], _ dp: Int, precision: Int, upper: Bool) -> String {
+        var s = ""
+        s.unicodeScalars.append(Unicode.Scalar(digits.first ?? UInt8(ascii: "0")))
+        if precision > 0 {
+            s += "."
+            for i in 1...precision {
+                s.unicodeScalars.append(Unicode.Scalar(i < digits.count ? digits[i] : UInt8(ascii: "0")))
+            }
+        }
+        var exp = digits.isEmpty ? 0 : dp - 1
+        s += upper ? "E" : "e"
+        if exp < 0 {
+            s += "-"
+            exp = -exp
+        } else {
+            s += "+"
+        }
+        if exp < 10 { s += "0" }
+        s += String(exp)
+        return s
+    }
+
+    static func formatF(_ digits: [UInt8], _ dp: Int, precision: Int) -> String {
+        var s = ""
+        if dp > 0 {
+            for i in 0..<dp {
+                s.unicodeScalars.append(Unicode.Scalar(i < digits.count ? digits[i] : UInt8(ascii: "0")))
+            }
+        } else {
+            s = "0"
+        }
+        if precision > 0 {
+            s += "."
+            for i in 1...precision {
+                let index = dp + i - 1
+                s.unicodeScalars.append(Unicode.Scalar(index >= 0 && index < digits.count ? digits[index] : UInt8(ascii: "0")))
+            }
+        }
+        return s
+    }
+
+    /// The form Prometheus's JSON API uses for sample values: 'f' shortest, or 'e'
+    /// below 1e-6 and from 1e21, with NaN, +Inf and -Inf spelled out.
+    public static func apiValue(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        let a = abs(v)
+        return format(v, format: a != 0 && (a < 1e-6 || a >= 1e21) ? "e" : "f", precision: -1)
+    }
+}
