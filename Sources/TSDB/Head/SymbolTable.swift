@@ -21,19 +21,25 @@ final class SymbolTable: @unchecked Sendable {
 
     // MARK: Loading and persisting
 
-    /// Restores entries read from the index; ids must come in increasing order.
-    func load(strings loaded: [(UInt32, String)], pairs loadedPairs: [(UInt32, UInt32, UInt32)]) throws {
-        try lock.withLock {
+    /// Restores entries read from the index, in increasing id order. Gaps
+    /// (rows lost to a repaired index) stay reserved and resolve to nothing;
+    /// pairs naming a missing string are treated as missing too.
+    func load(strings loaded: [(UInt32, String)], pairs loadedPairs: [(UInt32, UInt32, UInt32)]) {
+        lock.withLock {
+            var present = Set<UInt32>()
             for (id, s) in loaded {
-                guard Int(id) == strings.count else {
-                    throw TSDBError.corrupt(path: "index symbols", offset: Int(id), reason: "symbol ids are not dense")
-                }
+                guard Int(id) >= strings.count else { continue }
+                while strings.count < Int(id) { strings.append("") }
                 strings.append(s)
                 stringIDs[s] = id
+                present.insert(id)
             }
             for (id, name, value) in loadedPairs {
-                guard Int(id) == pairs.count, Int(name) < strings.count, Int(value) < strings.count else {
-                    throw TSDBError.corrupt(path: "index pairs", offset: Int(id), reason: "pair ids are not dense or name an unknown symbol")
+                guard Int(id) >= pairs.count else { continue }
+                while pairs.count < Int(id) { pairs.append(Self.missingPair) }
+                guard present.contains(name), present.contains(value) else {
+                    pairs.append(Self.missingPair)
+                    continue
                 }
                 let key = UInt64(name) << 32 | UInt64(value)
                 pairs.append(key)
@@ -45,11 +51,19 @@ final class SymbolTable: @unchecked Sendable {
         }
     }
 
+    /// Placeholder of a pair id whose row was lost.
+    static let missingPair = UInt64.max
+
+    /// Whether every pair id resolves (false for series hit by index damage).
+    func allKnown(_ ids: [UInt32]) -> Bool {
+        lock.withLock { ids.allSatisfy { Int($0) < pairs.count && pairs[Int($0)] != Self.missingPair } }
+    }
+
     /// Entries created since the last `markPersisted`.
     func unpersisted() -> (strings: [(UInt32, String)], pairs: [(UInt32, UInt32, UInt32)], marks: (Int, Int)) {
         lock.withLock {
             let s = (persistedStrings..<strings.count).map { (UInt32($0), strings[$0]) }
-            let p = (persistedPairs..<pairs.count).map { (UInt32($0), UInt32(pairs[$0] >> 32), UInt32(truncatingIfNeeded: pairs[$0])) }
+            let p = (persistedPairs..<pairs.count).filter { pairs[$0] != Self.missingPair }.map { (UInt32($0), UInt32(pairs[$0] >> 32), UInt32(truncatingIfNeeded: pairs[$0])) }
             return (s, p, (strings.count, pairs.count))
         }
     }
@@ -124,7 +138,7 @@ final class SymbolTable: @unchecked Sendable {
     private func labelsLocked(_ ids: [UInt32]) -> Labels {
         var out: [Label] = []
         out.reserveCapacity(ids.count)
-        for id in ids where Int(id) < pairs.count {
+        for id in ids where Int(id) < pairs.count && pairs[Int(id)] != Self.missingPair {
             let key = pairs[Int(id)]
             out.append(Label(strings[Int(key >> 32)], strings[Int(truncatingIfNeeded: key & 0xffff_ffff)]))
         }
@@ -136,7 +150,7 @@ final class SymbolTable: @unchecked Sendable {
     /// Name and value of a pair.
     func pair(_ id: UInt32) -> (name: String, value: String)? {
         lock.withLock {
-            guard Int(id) < pairs.count else { return nil }
+            guard Int(id) < pairs.count, pairs[Int(id)] != Self.missingPair else { return nil }
             let key = pairs[Int(id)]
             return (strings[Int(key >> 32)], strings[Int(truncatingIfNeeded: key & 0xffff_ffff)])
         }
@@ -154,7 +168,9 @@ final class SymbolTable: @unchecked Sendable {
     func names(ofPairs ids: some Sequence<UInt32>) -> Set<String> {
         lock.withLock {
             var out = Set<String>()
-            for id in ids where Int(id) < pairs.count { out.insert(strings[Int(pairs[Int(id)] >> 32)]) }
+            for id in ids where Int(id) < pairs.count && pairs[Int(id)] != Self.missingPair {
+                out.insert(strings[Int(pairs[Int(id)] >> 32)])
+            }
             return out
         }
     }
@@ -164,7 +180,7 @@ final class SymbolTable: @unchecked Sendable {
     func stableHash(_ ids: [UInt32]) -> UInt64 {
         lock.withLock {
             var h = StableHasher()
-            for id in ids where Int(id) < pairs.count {
+            for id in ids where Int(id) < pairs.count && pairs[Int(id)] != Self.missingPair {
                 let key = pairs[Int(id)]
                 h.combine(strings[Int(key >> 32)])
                 h.combine(0xff)

@@ -77,7 +77,7 @@ final class WALWriter {
     /// A duplicate of the current descriptor for syncing outside the lock;
     /// nil when nothing needs syncing. The caller closes it.
     func syncHandle() -> Int32? {
-        guard dirty else { return nil }
+        guard dirty, case .interval = policy else { return nil }
         dirty = false
         let d = dup(fd)
         return d >= 0 ? d : nil
