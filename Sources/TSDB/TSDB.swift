@@ -109,18 +109,20 @@ public final class TSDB: Storage, @unchecked Sendable {
         var firstError: Error?
         maintenanceLock.withLock {
             do {
-                try commitLock.withLock {
-                    head.sealAll()
-                    try flushLocked()
+                // Commits check `closed` under the commit lock: once we hold it, none can follow.
+                commitLock.withLock {}
+                head.sealAll()
+                try flushLocked()
+                let next = try commitLock.withLock {
                     try wal.cut()
-                    try truncateWALLocked(keepFrom: wal.segment)
-                    wal.close()
+                    return wal.segment
                 }
+                try truncateWALLocked(keepFrom: next)
             } catch {
                 firstError = error
                 logger.error("close: could not flush everything, the WAL keeps it: \(error)")
-                commitLock.withLock { wal.close() }
             }
+            commitLock.withLock { wal.close() }
         }
         segments.dropMappings()
         index.close()
@@ -141,8 +143,8 @@ public final class TSDB: Storage, @unchecked Sendable {
 
     /// Writes a commit to the WAL, then applies it to the head.
     func commit(_ staged: [StagedSample], touched: [MemSeries]) throws {
-        guard !closed.load(ordering: .relaxed) else { throw TSDBError.closed }
         try commitLock.withLock {
+            guard !closed.load(ordering: .acquiring) else { throw TSDBError.closed }
             var logged = Set<UInt64>()
             var newSeries: [WALSeries] = []
             for s in touched where !s.walLogged && logged.insert(s.id).inserted {
