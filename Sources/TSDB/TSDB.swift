@@ -36,6 +36,8 @@ public final class TSDB: Storage, @unchecked Sendable {
     let maintenanceLock = PosixLock()
     let closed = Atomic<Bool>(false)
     var maintenance: MaintenanceThread?
+    /// Series that lost chunks to retention while in memory; checked again later.
+    let retentionCandidates = Mutex<Set<UInt64>>([])
     /// What open() found wrong and repaired, for the operator.
     public let openReport: [String]
 

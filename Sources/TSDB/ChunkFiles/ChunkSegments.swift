@@ -145,8 +145,9 @@ final class ChunkSegmentWriter: @unchecked Sendable {
             let entrySize = chunk.bytes.count + 20
             if let last = open.last, !last.closed {
                 let tooBig = last.logicalSize + entrySize > maxBytes && last.chunks > 0
-                let tooLong = last.chunks > 0
-                    && (chunk.maxTime - last.minTime > maxSpan || last.maxTime - chunk.minTime > maxSpan)
+                // Only growth forward in time cuts: an idle series' late-sealed
+                // old chunk joins the current segment instead of starting one.
+                let tooLong = last.chunks > 0 && chunk.maxTime - min(last.minTime, chunk.minTime) > maxSpan
                 if tooBig || tooLong { open[open.count - 1].closed = true }
             }
             if open.last.map({ $0.closed }) ?? true {
