@@ -126,4 +126,21 @@ import Testing
         #expect(final.count == 20)
         #expect(final.values.allSatisfy { $0.count == rounds })
     }
+
+    @Test func longLivedQuerierKeepsItsSnapshotAtBoundedCost() throws {
+        let dir = TemporaryDirectory()
+        let db = try TSDB.open(directory: dir.path, options: testOptions { $0.maxSamplesPerChunk = 16 })
+        defer { try? db.close() }
+        let s = labels(["__name__": "m"])
+        try appendGrid(db, series: [s], start: 0, step: 1000, count: 5)
+        let old = try db.querier(mint: .min, maxt: .max)
+        try appendGrid(db, series: [s], start: 5000, step: 1000, count: 200)
+        try db.flush()
+        let selected = try old.select([try Matcher(.equal, "__name__", "m")], hints: nil)
+        #expect(selected.first?.makeIterator().collect().count == 5)
+        // One isolation mark serves the old reader, however many commits followed.
+        let marks = db.head.lock.withLock { db.head.byID.values.first?.isolation?.count ?? 0 }
+        #expect(marks == 1)
+        #expect(try readAll(db)[s]?.count == 205)
+    }
 }

@@ -68,10 +68,13 @@ extension Head {
         let segment = Int32(truncatingIfNeeded: walSegment)
         lock.withLock {
             commitSeq += 1
-            let minReader = readers.values.min()
+            var readerRange: (min: UInt64, max: UInt64)?
+            for seq in readers.values {
+                readerRange = (min(readerRange?.min ?? seq, seq), max(readerRange?.max ?? seq, seq))
+            }
             for s in touched {
                 s.walLogged = true
-                markIsolationLocked(s, minReader: minReader)
+                markIsolationLocked(s, readerRange: readerRange)
                 if s.pendingAppenders > 0 { s.pendingAppenders -= 1 }
                 s.stagedBy = 0
             }
@@ -82,16 +85,19 @@ extension Head {
     }
 
     /// Records, while readers are open, what a series looked like before
-    /// this commit; drops marks no open reader needs.
+    /// this commit. A reader needs only the first mark after its own
+    /// sequence number, so a mark is added only when no existing one serves
+    /// every open reader: a long-lived querier costs one mark per series,
+    /// not one per commit.
     @inline(__always)
-    private func markIsolationLocked(_ s: MemSeries, minReader: UInt64?) {
-        guard let minReader else {
+    private func markIsolationLocked(_ s: MemSeries, readerRange: (min: UInt64, max: UInt64)?) {
+        guard let readerRange else {
             s.isolation = nil
             return
         }
         var marks = s.isolation ?? []
-        marks.removeAll { $0.seq <= minReader }
-        if marks.last?.seq != commitSeq {
+        marks.removeAll { $0.seq <= readerRange.min }
+        if marks.last.map({ $0.seq <= readerRange.max }) ?? true {
             marks.append(IsolationMark(seq: commitSeq, previousMaxTime: s.lastTime))
         }
         s.isolation = marks

@@ -86,7 +86,15 @@ final class IndexStore: @unchecked Sendable {
     }
 
     func meta(_ key: String) throws -> Int64? {
-        try writerLock.withLock { try Self.meta(writer, key) }
+        try onWriter { try Self.meta($0, key) }
+    }
+
+    /// Runs reads on the writer connection outside a transaction, leaving no statement open.
+    private func onWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try writerLock.withLock {
+            defer { writer.resetStatements() }
+            return try body(writer)
+        }
     }
 
     // MARK: Connections
@@ -102,7 +110,10 @@ final class IndexStore: @unchecked Sendable {
         }
         defer { poolLock.withLock { pool.append(c) } }
         try c.execute("BEGIN")
-        defer { try? c.execute("COMMIT") }
+        defer {
+            c.resetStatements()
+            try? c.execute("COMMIT")
+        }
         return try body(c)
     }
 
@@ -114,7 +125,7 @@ final class IndexStore: @unchecked Sendable {
     // MARK: Loading at open
 
     func loadSymbols(into symbols: SymbolTable) throws {
-        try writerLock.withLock {
+        try onWriter { writer in
             var strings: [(UInt32, String)] = []
             let s = try writer.statement("SELECT id, s FROM symbols ORDER BY id")
             while try s.step() { strings.append((UInt32(truncatingIfNeeded: s.int64(0)), s.string(1))) }
@@ -130,7 +141,7 @@ final class IndexStore: @unchecked Sendable {
 
     /// Calls `body` for every series row: id, pair ids, newest indexed time.
     func forEachSeries(_ body: (UInt64, [UInt32], Int64?) throws -> Void) throws {
-        try writerLock.withLock {
+        try onWriter { writer in
             let s = try writer.statement("SELECT id, labels, maxt FROM series")
             while try s.step() {
                 let pairs = try IndexBlobs.decodeLabels(s.blob(1))
@@ -140,7 +151,7 @@ final class IndexStore: @unchecked Sendable {
     }
 
     func loadSegments() throws -> [ChunkSegmentInfo] {
-        try writerLock.withLock {
+        try onWriter { writer in
             let s = try writer.statement("SELECT id, base, mint, maxt, size, chunks FROM segments ORDER BY id")
             var out: [ChunkSegmentInfo] = []
             while try s.step() {

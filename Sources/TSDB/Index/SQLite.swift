@@ -63,12 +63,21 @@ final class SQLiteConnection {
         try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let result = try body()
+            resetStatements()
             try execute("COMMIT")
             return result
         } catch {
+            resetStatements()
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Resets every cached statement. A statement left mid-result keeps its
+    /// read snapshot open even past COMMIT, so later reads on this
+    /// connection would not see newer data.
+    func resetStatements() {
+        for s in cache.values { s.reset() }
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
