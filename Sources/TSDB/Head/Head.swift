@@ -190,6 +190,19 @@ final class Head: @unchecked Sendable {
         lock.withLock { readers[id] = nil }
     }
 
+    /// Pairs of head series that hold or have held samples (created-but-
+    /// rolled-back series do not count). Caller holds the lock.
+    func pairsWithData() -> Set<UInt32> {
+        var out = Set<UInt32>()
+        for pair in Array(postings.pairs) {
+            let ids = postings.list(pair)
+            if ids.contains(where: { id in byID[id].map { $0.lastTime != .min || $0.persistedMaxTime != .min } ?? false }) {
+                out.insert(pair)
+            }
+        }
+        return out
+    }
+
     // MARK: Accounting
 
     var seriesCount: Int { lock.withLock { byID.count } }

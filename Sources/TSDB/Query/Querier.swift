@@ -71,7 +71,7 @@ final class TSDBQuerier: Querier {
         if matchers.isEmpty {
             let (lo, hi) = db.timeRange
             guard lo <= maxt, hi >= mint else { return [] }
-            var pairs = Set(head.lock.withLock { head.postings.pairs })
+            var pairs = head.lock.withLock { head.pairsWithData() }
             try db.index.read { c in pairs.formUnion(try IndexStore.pairsWithPostings(c)) }
             return pairs
         }
