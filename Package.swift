@@ -47,7 +47,9 @@ var targets: [Target] = [
     .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["Fixtures"]),
-    .testTarget(name: "TSDBTests", dependencies: ["TSDB"]),
+    // Child process of the TSDB crash test (appends, acknowledges, gets SIGKILLed).
+    .executableTarget(name: "TSDBCrashChild", dependencies: ["TSDB", "Storage", "Model"], path: "Tests/TSDBCrashChild"),
+    .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBCrashChild"]),
     .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB"]),
     .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
     .testTarget(name: "TemplateTests", dependencies: ["Template"]),

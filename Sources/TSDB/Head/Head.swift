@@ -1,0 +1,222 @@
+import Model
+import Storage
+
+/// The in-memory part of the store: active series with their open chunks
+/// and sealed chunks not yet indexed, the head postings, and the map from
+/// label hash to id of every series the store knows (in memory or only in
+/// the index). One lock guards it all; commits hold it only to apply
+/// already-validated samples, so queries and appends interleave finely.
+final class Head: @unchecked Sendable {
+    let lock = PosixLock()
+    let symbols: SymbolTable
+    let index: IndexStore
+    let writer: ChunkSegmentWriter
+    let stats: StatsCounters
+    let limits: ChunkLimits
+
+    // Guarded by `lock`.
+    var byID: [UInt64: MemSeries] = [:]
+    /// Label hash -> id, for every known series; `collisions` holds the
+    /// extra ids when different label sets share a hash.
+    var known: [UInt64: UInt64] = [:]
+    var collisions: [UInt64: [UInt64]] = [:]
+    var postings = HeadPostings()
+    var nextSeriesID: UInt64
+    /// Series created since the last flush that the index does not have yet.
+    var unindexed: [MemSeries] = []
+    /// Series with sealed chunks waiting for the flush.
+    var withPendingChunks: [MemSeries] = []
+    /// Newest sample time committed to the head.
+    var maxTime: Int64 = .min
+    /// Newest sample time of any series not in memory; queries reaching
+    /// back that far also consult the index.
+    var outsideMaxTime: Int64 = .min
+    /// Commit sequence and the open readers' sequence numbers (isolation).
+    var commitSeq: UInt64 = 0
+    var readers: [Int: UInt64] = [:]
+    var nextReaderID = 0
+    var nextAppenderID: UInt32 = 0
+    /// Reads the value of a series' newest indexed sample (series id, its time).
+    var lastValueResolver: ((UInt64, Int64) -> Double?)?
+
+    init(symbols: SymbolTable, index: IndexStore, writer: ChunkSegmentWriter, stats: StatsCounters,
+         limits: ChunkLimits, nextSeriesID: UInt64) {
+        self.symbols = symbols
+        self.index = index
+        self.writer = writer
+        self.stats = stats
+        self.limits = limits
+        self.nextSeriesID = max(1, nextSeriesID)
+    }
+
+    // MARK: Known series (all of the index plus memory)
+
+    /// Registers an indexed series at open.
+    func registerKnown(id: UInt64, hash: UInt64, maxTime: Int64?) {
+        lock.withLock {
+            addKnownLocked(id: id, hash: hash)
+            if id >= nextSeriesID { nextSeriesID = id + 1 }
+            if let maxTime { outsideMaxTime = max(outsideMaxTime, maxTime) }
+        }
+    }
+
+    func addKnownLocked(id: UInt64, hash: UInt64) {
+        if let existing = known[hash] {
+            if existing != id, !(collisions[hash]?.contains(id) ?? false) { collisions[hash, default: []].append(id) }
+        } else {
+            known[hash] = id
+        }
+    }
+
+    func removeKnownLocked(id: UInt64, hash: UInt64) {
+        if known[hash] == id {
+            if var rest = collisions[hash], !rest.isEmpty {
+                known[hash] = rest.removeFirst()
+                collisions[hash] = rest.isEmpty ? nil : rest
+            } else {
+                known[hash] = nil
+            }
+        } else if var rest = collisions[hash] {
+            rest.removeAll { $0 == id }
+            collisions[hash] = rest.isEmpty ? nil : rest
+        }
+    }
+
+    private func candidatesLocked(hash: UInt64) -> [UInt64] {
+        guard let first = known[hash] else { return [] }
+        return [first] + (collisions[hash] ?? [])
+    }
+
+    // MARK: Lookup and creation
+
+    func series(id: UInt64) -> MemSeries? { lock.withLock { byID[id] } }
+
+    /// The head series for `labels`, activating it from the index or
+    /// creating it when needed. `created` tells whether it is new.
+    func getOrCreate(_ labels: Labels) throws -> MemSeries {
+        guard !labels.isEmpty else { throw AppendError.invalidLabels("empty label set") }
+        let hash = labels.stableHash
+        let wanted = symbols.lookup(labels)
+        var inIndex: [UInt64] = []
+        let found: MemSeries? = lock.withLock {
+            for id in candidatesLocked(hash: hash) {
+                if let s = byID[id] {
+                    if let wanted, s.pairs == wanted { return s }
+                } else {
+                    inIndex.append(id)
+                }
+            }
+            return nil
+        }
+        if let found { return found }
+        if let wanted, !inIndex.isEmpty, let s = try activate(candidates: inIndex, pairs: wanted) { return s }
+        return create(labels, hash: hash)
+    }
+
+    /// Brings an indexed series back into memory if one of `candidates` has exactly `pairs`.
+    private func activate(candidates: [UInt64], pairs: [UInt32]) throws -> MemSeries? {
+        for id in candidates {
+            guard let row = try index.read({ try IndexStore.seriesRow($0, id) }), row.pairs == pairs else { continue }
+            return lock.withLock { activateLocked(id: id, pairs: pairs, maxTime: row.maxTime) }
+        }
+        return nil
+    }
+
+    /// Brings an indexed series into memory (another thread may have done it first).
+    func activateLocked(id: UInt64, pairs: [UInt32], maxTime: Int64?) -> MemSeries {
+        if let s = byID[id] { return s }
+        let s = MemSeries(id: id, pairs: pairs, indexed: true)
+        if let maxTime {
+            s.lastTime = maxTime
+            s.persistedMaxTime = maxTime
+            s.lastValueKnown = false
+        }
+        byID[id] = s
+        postings.add(id, pairs: pairs)
+        return s
+    }
+
+    private func create(_ labels: Labels, hash: UInt64) -> MemSeries {
+        let pairs = symbols.intern(labels)
+        return lock.withLock {
+            for id in candidatesLocked(hash: hash) {
+                if let s = byID[id], s.pairs == pairs { return s }
+            }
+            let s = MemSeries(id: nextSeriesID, pairs: pairs, indexed: false)
+            nextSeriesID += 1
+            byID[s.id] = s
+            addKnownLocked(id: s.id, hash: hash)
+            postings.add(s.id, pairs: pairs)
+            unindexed.append(s)
+            stats.seriesCreated.add(1)
+            return s
+        }
+    }
+
+    /// Creates or finds a series defined by a WAL record during replay,
+    /// keeping the id the record gives.
+    func replaySeries(id: UInt64, labels: Labels, indexedRow: (pairs: [UInt32], maxTime: Int64?)?) -> MemSeries {
+        let pairs = indexedRow?.pairs ?? symbols.intern(labels)
+        return lock.withLock {
+            if let s = byID[id] { return s }
+            if let row = indexedRow {
+                let s = activateLocked(id: id, pairs: row.pairs, maxTime: row.maxTime)
+                s.walLogged = true
+                return s
+            }
+            let s = MemSeries(id: id, pairs: pairs, indexed: false)
+            s.walLogged = true
+            byID[id] = s
+            addKnownLocked(id: id, hash: labels.stableHash)
+            postings.add(id, pairs: pairs)
+            unindexed.append(s)
+            if id >= nextSeriesID { nextSeriesID = id + 1 }
+            return s
+        }
+    }
+
+    // MARK: Readers (isolation)
+
+    /// Registers a reader; it will not see commits applied after this point.
+    func registerReader() -> (id: Int, seq: UInt64) {
+        lock.withLock {
+            nextReaderID += 1
+            readers[nextReaderID] = commitSeq
+            return (nextReaderID, commitSeq)
+        }
+    }
+
+    func unregisterReader(_ id: Int) {
+        lock.withLock { readers[id] = nil }
+    }
+
+    /// Pairs of head series that hold or have held samples (created-but-
+    /// rolled-back series do not count). Caller holds the lock.
+    func pairsWithData() -> Set<UInt32> {
+        var out = Set<UInt32>()
+        for pair in Array(postings.pairs) {
+            let ids = postings.list(pair)
+            if ids.contains(where: { id in byID[id].map { $0.lastTime != .min || $0.persistedMaxTime != .min } ?? false }) {
+                out.insert(pair)
+            }
+        }
+        return out
+    }
+
+    // MARK: Accounting
+
+    var seriesCount: Int { lock.withLock { byID.count } }
+
+    /// Open chunks with samples and bytes held by head chunks.
+    func chunkFootprint() -> (openChunks: Int, bytes: Int, series: Int, seriesBytes: Int) {
+        lock.withLock {
+            var open = 0, bytes = 0, seriesBytes = 0
+            for s in byID.values {
+                if s.chunk.count > 0 { open += 1 }
+                bytes += s.chunk.allocatedBytes + s.pendingChunks.reduce(0) { $0 + $1.chunk.bytes.count }
+                seriesBytes += s.approximateBytes
+            }
+            return (open, bytes, byID.count, seriesBytes)
+        }
+    }
+}

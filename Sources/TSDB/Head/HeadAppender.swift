@@ -1,0 +1,89 @@
+import Model
+import Storage
+
+/// A write transaction against the head. Samples are checked when added
+/// (so the scraper can count rejections per sample) and become durable
+/// and visible together in `commit()`.
+final class HeadAppender: Appender {
+    private let db: TSDB
+    private let head: Head
+    private let id: UInt32
+    private var staged: [StagedSample] = []
+    /// Series this appender holds a pending mark on (one entry per mark).
+    private var touched: [MemSeries] = []
+    private var finished = false
+
+    init(db: TSDB, head: Head) {
+        self.db = db
+        self.head = head
+        id = head.lock.withLock {
+            head.nextAppenderID &+= 1
+            if head.nextAppenderID == 0 { head.nextAppenderID = 1 }
+            return head.nextAppenderID
+        }
+    }
+
+    deinit {
+        if !finished && !touched.isEmpty { head.releaseStaged(touched) }
+    }
+
+    func append(ref: SeriesRef, labels: Labels, t: Timestamp, v: Double) throws -> SeriesRef {
+        guard !finished else { throw TSDBError.closed }
+        let series: MemSeries
+        if ref != 0, let s = head.series(id: ref) {
+            series = s
+        } else {
+            series = try head.getOrCreate(labels)
+        }
+        let bits = v.bitPattern
+        let outcome: ApplyOutcome = head.lock.withLock {
+            let mine = series.stagedBy == id
+            if !mine && series.lastValueKnown == false && t == series.lastTime { head.ensureLastValueLocked(series) }
+            let outcome = Head.check(t: t, bits: bits,
+                                     lastTime: mine ? series.stagedTime : series.lastTime,
+                                     lastBits: mine ? series.stagedBits : series.lastValueBits)
+            guard case .appended = outcome else { return outcome }
+            if !mine {
+                series.pendingAppenders &+= 1
+                touched.append(series)
+                series.stagedBy = id
+            }
+            series.stagedTime = t
+            series.stagedBits = bits
+            return outcome
+        }
+        switch outcome {
+        case .appended:
+            staged.append(StagedSample(series: series, t: t, v: v))
+        case .duplicateIgnored:
+            break
+        case .outOfOrder, .duplicateTimestamp:
+            if let error = head.count(outcome) { throw error }
+        }
+        return series.id
+    }
+
+    func commit() throws {
+        guard !finished else { throw TSDBError.closed }
+        finished = true
+        defer {
+            staged = []
+            touched = []
+        }
+        do {
+            try db.commit(staged, touched: touched)
+        } catch {
+            head.releaseStaged(touched)
+            throw error
+        }
+    }
+
+    func rollback() {
+        guard !finished else { return }
+        finished = true
+        head.releaseStaged(touched)
+        head.stats.rollbacks.add(1)
+        staged = []
+        touched = []
+    }
+}

@@ -1,0 +1,112 @@
+/// A sealed chunk written to the chunk writer whose reference is not yet in
+/// the index. Queries read it from memory until the flush publishes the ref.
+struct PendingChunk {
+    var ref: ChunkRef
+    var chunk: SealedChunk
+    /// WAL segment holding the chunk's first sample; the WAL must keep it until the ref is indexed.
+    var firstWALSegment: Int32
+}
+
+/// A commit that touched a series while a querier was open: readers older
+/// than `seq` see only samples up to `previousMaxTime`.
+struct IsolationMark {
+    var seq: UInt64
+    var previousMaxTime: Int64
+}
+
+/// One series in the head. All mutable state is guarded by the head lock.
+/// Kept small: label pairs are interned ids, the open chunk is a compact
+/// Gorilla stream, rarely used state lives in optionals that stay nil.
+final class MemSeries {
+    let id: UInt64
+    let pairs: [UInt32]
+    var chunk = HeadChunk()
+    /// WAL segment of the open chunk's first sample (-1 when the chunk is empty).
+    var chunkFirstWALSegment: Int32 = -1
+    /// Newest committed sample; `Int64.min` before the first.
+    var lastTime: Int64 = .min
+    var lastValueBits: UInt64 = 0
+    /// False after activation from the index until the last value is needed and read.
+    var lastValueKnown = true
+    /// Newest time covered by chunks whose refs are in the index.
+    var persistedMaxTime: Int64 = .min
+    var pendingChunks: [PendingChunk] = []
+    var isolation: [IsolationMark]?
+    /// Appenders with staged, uncommitted samples for this series; GC skips it while > 0.
+    var pendingAppenders: UInt16 = 0
+    /// The appender whose staged sample is in `stagedTime`/`stagedBits`.
+    var stagedBy: UInt32 = 0
+    var stagedTime: Int64 = 0
+    var stagedBits: UInt64 = 0
+    /// The series row exists in the index.
+    var indexed: Bool
+    /// A WAL record defines the series (or the index does, once `indexed`).
+    var walLogged: Bool
+
+    init(id: UInt64, pairs: [UInt32], indexed: Bool) {
+        self.id = id
+        self.pairs = pairs
+        self.indexed = indexed
+        self.walLogged = indexed
+    }
+
+    /// Oldest sample time held in memory (open or pending chunks), or nil.
+    var memoryMinTime: Int64? {
+        if let p = pendingChunks.first { return p.chunk.minTime }
+        return chunk.count > 0 ? chunk.minTime : nil
+    }
+
+    /// Appends a committed sample, sealing the open chunk first when it is
+    /// full or the sample falls past its time window.
+    @inline(__always)
+    func append(_ t: Int64, _ v: Double, walSegment: Int32, limits: ChunkLimits, writer: ChunkSegmentWriter) -> Bool {
+        var sealed = false
+        if chunk.count > 0 && (chunk.count >= limits.maxSamples || t >= limits.windowEnd(of: chunk.minTime)) {
+            seal(writer: writer)
+            sealed = true
+        }
+        if chunk.count == 0 { chunkFirstWALSegment = walSegment }
+        chunk.append(t, v)
+        lastTime = t
+        lastValueBits = v.bitPattern
+        lastValueKnown = true
+        return sealed
+    }
+
+    /// Seals the open chunk (if any) into the pending list.
+    func seal(writer: ChunkSegmentWriter) {
+        guard chunk.count > 0 else { return }
+        let sealed = chunk.seal()
+        let ref = writer.append(series: id, chunk: sealed)
+        pendingChunks.append(PendingChunk(ref: ref, chunk: sealed, firstWALSegment: chunkFirstWALSegment))
+        chunk = HeadChunk()
+        chunkFirstWALSegment = -1
+    }
+
+    /// The newest time readers registered at `seq` may see.
+    func visibleMaxTime(forReaderAt seq: UInt64) -> Int64 {
+        guard let marks = isolation else { return .max }
+        for m in marks where m.seq > seq { return m.previousMaxTime }
+        return .max
+    }
+
+    /// Approximate heap bytes of this series, for the memory goal.
+    var approximateBytes: Int {
+        // Object header and stored properties, the pairs array, the chunk storage.
+        120 + 32 + pairs.count * 4 + chunk.allocatedBytes + pendingChunks.reduce(0) { $0 + $1.chunk.bytes.count + 64 }
+    }
+}
+
+/// When head chunks are cut.
+struct ChunkLimits {
+    var maxSamples: Int
+    var range: Int64
+
+    /// End (exclusive) of the aligned window a chunk starting at `minTime` belongs to.
+    @inline(__always)
+    func windowEnd(of minTime: Int64) -> Int64 {
+        let q = minTime / range
+        let floorQ = (minTime % range != 0 && minTime < 0) ? q - 1 : q
+        return (floorQ &+ 1) &* range
+    }
+}

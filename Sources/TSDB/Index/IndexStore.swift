@@ -1,0 +1,239 @@
+import CSQLite
+
+/// Everything one index flush writes, in one transaction.
+struct IndexBatch {
+    var strings: [(UInt32, String)] = []
+    var pairs: [(UInt32, UInt32, UInt32)] = []
+    var newSeries: [(id: UInt64, pairs: [UInt32])] = []
+    /// Sealed chunks whose refs become visible, per series, ascending by location.
+    var chunkRefs: [(series: UInt64, refs: [ChunkRef])] = []
+    var deletedSeries: [(id: UInt64, pairs: [UInt32])] = []
+    var segments: [ChunkSegmentInfo] = []
+    var nextSeriesID: UInt64?
+    var nextSegmentID: UInt32?
+
+    var isEmpty: Bool {
+        strings.isEmpty && pairs.isEmpty && newSeries.isEmpty && chunkRefs.isEmpty && deletedSeries.isEmpty
+            && segments.isEmpty && nextSeriesID == nil && nextSegmentID == nil
+    }
+}
+
+/// The SQLite index: series, label pairs, postings, chunk segments and chunk
+/// refs. One writer connection (flushes, retention) and a pool of reader
+/// connections; WAL journal mode lets readers run beside the writer.
+final class IndexStore: @unchecked Sendable {
+    let path: String
+    let writer: SQLiteConnection
+    private let writerLock = PosixLock()
+    private let poolLock = PosixLock()
+    private var pool: [SQLiteConnection] = []
+
+    /// Opens (creating when missing) and checks the index. Throws
+    /// `TSDBError.index` when the file is not a usable database.
+    init(path: String) throws {
+        self.path = path
+        writer = try SQLiteConnection(path: path)
+        try writer.execute(IndexSchema.pragmas)
+        try Self.check(writer)
+        try writer.execute(IndexSchema.tables)
+        let version = try Self.meta(writer, IndexSchema.metaSchemaVersion)
+        if version == nil {
+            try Self.setMeta(writer, IndexSchema.metaSchemaVersion, IndexSchema.version)
+        } else if version != IndexSchema.version {
+            throw TSDBError.index(operation: "open \(path)", code: 0,
+                                  message: "unsupported index schema version \(version!)")
+        }
+    }
+
+    /// Runs SQLite's structural check; damage is reported as an error.
+    static func check(_ c: SQLiteConnection) throws {
+        let s = try c.statement("PRAGMA quick_check")
+        var problems: [String] = []
+        while try s.step() {
+            let line = s.string(0)
+            if line != "ok" { problems.append(line) }
+        }
+        if !problems.isEmpty {
+            throw TSDBError.index(operation: "integrity check of \(c.path)", code: SQLITE_CORRUPT,
+                                  message: problems.prefix(5).joined(separator: "; "))
+        }
+    }
+
+    func close() {
+        poolLock.withLock {
+            for c in pool { c.close() }
+            pool.removeAll()
+        }
+        writerLock.withLock {
+            // A passive checkpoint folds the SQLite WAL back into the main file.
+            try? writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            writer.close()
+        }
+    }
+
+    // MARK: Meta
+
+    static func meta(_ c: SQLiteConnection, _ key: String) throws -> Int64? {
+        let s = try c.statement("SELECT value FROM meta WHERE key = ?")
+        s.bind(1, key)
+        return try s.step() ? s.int64(0) : nil
+    }
+
+    static func setMeta(_ c: SQLiteConnection, _ key: String, _ value: Int64) throws {
+        let s = try c.statement("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)")
+        s.bind(1, key).bind(2, value)
+        try s.run()
+    }
+
+    func meta(_ key: String) throws -> Int64? {
+        try onWriter { try Self.meta($0, key) }
+    }
+
+    /// Runs reads on the writer connection outside a transaction, leaving no statement open.
+    private func onWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try writerLock.withLock {
+            defer { writer.resetStatements() }
+            return try body(writer)
+        }
+    }
+
+    // MARK: Connections
+
+    /// Runs `body` with a reader connection inside a read transaction, so all
+    /// reads see one consistent snapshot.
+    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let c: SQLiteConnection = try poolLock.withLock {
+            if let c = pool.popLast() { return c }
+            let c = try SQLiteConnection(path: path)
+            try c.execute("PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY;")
+            return c
+        }
+        defer { poolLock.withLock { pool.append(c) } }
+        try c.execute("BEGIN")
+        defer {
+            c.resetStatements()
+            try? c.execute("COMMIT")
+        }
+        return try body(c)
+    }
+
+    /// Runs `body` in a write transaction on the writer connection.
+    func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try writerLock.withLock { try writer.transaction { try body(writer) } }
+    }
+
+    // MARK: Loading at open
+
+    func loadSymbols(into symbols: SymbolTable) throws {
+        try onWriter { writer in
+            var strings: [(UInt32, String)] = []
+            let s = try writer.statement("SELECT id, s FROM symbols ORDER BY id")
+            while try s.step() { strings.append((UInt32(truncatingIfNeeded: s.int64(0)), s.string(1))) }
+            var pairs: [(UInt32, UInt32, UInt32)] = []
+            let p = try writer.statement("SELECT id, name, value FROM pairs ORDER BY id")
+            while try p.step() {
+                pairs.append((UInt32(truncatingIfNeeded: p.int64(0)), UInt32(truncatingIfNeeded: p.int64(1)),
+                              UInt32(truncatingIfNeeded: p.int64(2))))
+            }
+            symbols.load(strings: strings, pairs: pairs)
+        }
+    }
+
+    /// Calls `body` for every series row: id, pair ids, newest indexed time.
+    func forEachSeries(_ body: (UInt64, [UInt32], Int64?) throws -> Void) throws {
+        try onWriter { writer in
+            let s = try writer.statement("SELECT id, labels, maxt FROM series")
+            while try s.step() {
+                let pairs = try IndexBlobs.decodeLabels(s.blob(1))
+                try body(UInt64(s.int64(0)), pairs, s.isNull(2) ? nil : s.int64(2))
+            }
+        }
+    }
+
+    func loadSegments() throws -> [ChunkSegmentInfo] {
+        try onWriter { writer in
+            let s = try writer.statement("SELECT id, base, mint, maxt, size, chunks FROM segments ORDER BY id")
+            var out: [ChunkSegmentInfo] = []
+            while try s.step() {
+                out.append(ChunkSegmentInfo(id: UInt32(truncatingIfNeeded: s.int64(0)), baseTime: s.int64(1),
+                                            minTime: s.int64(2), maxTime: s.int64(3), durableSize: Int(s.int64(4)),
+                                            chunks: Int(s.int64(5)), active: false))
+            }
+            return out
+        }
+    }
+
+    // MARK: Flush
+
+    /// Writes a batch atomically.
+    func apply(_ batch: IndexBatch) throws {
+        guard !batch.isEmpty else { return }
+        try write { c in
+            try IndexBatchWriter(connection: c).apply(batch)
+        }
+    }
+
+    // MARK: Reads (on a connection from `read`)
+
+    static func seriesRow(_ c: SQLiteConnection, _ id: UInt64) throws -> (pairs: [UInt32], maxTime: Int64?)? {
+        let s = try c.statement("SELECT labels, maxt FROM series WHERE id = ?")
+        s.bind(1, Int64(bitPattern: id))
+        guard try s.step() else { return nil }
+        return (try IndexBlobs.decodeLabels(s.blob(0)), s.isNull(1) ? nil : s.int64(1))
+    }
+
+    static func postings(_ c: SQLiteConnection, pair: UInt32) throws -> [UInt64] {
+        let s = try c.statement("SELECT first, ids FROM postings WHERE pair = ? ORDER BY first")
+        s.bind(1, Int64(pair))
+        var out: [UInt64] = []
+        while try s.step() {
+            try IndexBlobs.decodePostings(s.blob(1), first: UInt64(s.int64(0)), into: &out)
+        }
+        return out
+    }
+
+    static func allSeriesIDs(_ c: SQLiteConnection) throws -> [UInt64] {
+        let s = try c.statement("SELECT id FROM series ORDER BY id")
+        var out: [UInt64] = []
+        while try s.step() { out.append(UInt64(s.int64(0))) }
+        return out
+    }
+
+    /// Pairs that have at least one indexed series.
+    static func pairsWithPostings(_ c: SQLiteConnection) throws -> [UInt32] {
+        let s = try c.statement("SELECT DISTINCT pair FROM postings")
+        var out: [UInt32] = []
+        while try s.step() { out.append(UInt32(truncatingIfNeeded: s.int64(0))) }
+        return out
+    }
+
+    /// Refs of one series in the given segments.
+    static func chunkRefs(_ c: SQLiteConnection, series: UInt64, segments: [ChunkSegmentInfo]) throws -> [ChunkRef] {
+        let s = try c.statement("SELECT refs FROM chunk_refs WHERE segment = ? AND series = ?")
+        var out: [ChunkRef] = []
+        for seg in segments {
+            s.reset()
+            s.bind(1, Int64(seg.id)).bind(2, Int64(bitPattern: series))
+            if try s.step() {
+                out += try ChunkRefCodec.decode(s.blob(0), segment: seg.id, baseTime: seg.baseTime)
+            }
+        }
+        return out
+    }
+
+    /// Every (series, refs) of one segment.
+    static func chunkRefs(_ c: SQLiteConnection, segment: ChunkSegmentInfo) throws -> [(series: UInt64, refs: [ChunkRef])] {
+        let s = try c.statement("SELECT series, refs FROM chunk_refs WHERE segment = ?")
+        s.bind(1, Int64(segment.id))
+        var out: [(UInt64, [ChunkRef])] = []
+        while try s.step() {
+            out.append((UInt64(s.int64(0)), try ChunkRefCodec.decode(s.blob(1), segment: segment.id, baseTime: segment.baseTime)))
+        }
+        return out
+    }
+
+    /// Bytes of the index files (main file and SQLite's own WAL).
+    var fileBytes: Int {
+        (FileIO.size(of: path) ?? 0) + (FileIO.size(of: path + "-wal") ?? 0)
+    }
+}

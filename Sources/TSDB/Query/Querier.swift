@@ -1,0 +1,152 @@
+import Model
+import Storage
+
+/// A series matched by a query, before labels are resolved.
+struct MatchedSeries {
+    var id: UInt64
+    var pairs: [UInt32]
+    var spans: [ChunkSpan] = []
+    /// Newest time this reader may see (isolation), clipped to the query.
+    var visibleMax: Int64
+    /// Whether indexed chunks may hold data in range.
+    var readIndex: Bool
+    /// Locations of sealed chunks copied from memory, to skip their index refs.
+    var inMemory: Set<UInt64> = []
+}
+
+/// A read view over [mint, maxt]. Registered with the head at creation:
+/// commits applied later stay invisible to it, so a query never sees part
+/// of a commit, even across several selects.
+final class TSDBQuerier: Querier {
+    private let db: TSDB
+    private let head: Head
+    private let mint: Int64
+    private let maxt: Int64
+    private let reader: (id: Int, seq: UInt64)
+
+    init(db: TSDB, mint: Int64, maxt: Int64) {
+        self.db = db
+        head = db.head
+        self.mint = mint
+        self.maxt = maxt
+        reader = db.head.registerReader()
+    }
+
+    deinit { head.unregisterReader(reader.id) }
+
+    func select(_ matchers: [Matcher], hints: SelectHints?) throws -> [SelectedSeries] {
+        let lo = max(mint, hints?.start ?? mint)
+        let hi = min(maxt, hints?.end ?? maxt)
+        guard lo <= hi else { return [] }
+        let matched = try collect(matchers, lo: lo, hi: hi).filter { !$0.spans.isEmpty }
+        let labels = head.symbols.labels(matched.map(\.pairs))
+        let failures = db.readFailures
+        var out: [SelectedSeries] = []
+        out.reserveCapacity(matched.count)
+        for (m, l) in zip(matched, labels) {
+            let spans = m.spans.sorted { $0.minTime < $1.minTime }
+            let top = min(hi, m.visibleMax)
+            out.append(SelectedSeries(labels: l) {
+                makeSeriesIterator(spans: spans, minTime: lo, maxTime: top, failures: failures)
+            })
+        }
+        out.sort { $0.labels < $1.labels }
+        return out
+    }
+
+    func labelNames(matching matchers: [Matcher]) throws -> [String] {
+        let pairs = try pairsInRange(matchers)
+        return Array(head.symbols.names(ofPairs: pairs)).sorted()
+    }
+
+    func labelValues(_ name: String, matching matchers: [Matcher]) throws -> [String] {
+        let present = try pairsInRange(matchers)
+        return head.symbols.pairs(named: name).filter { present.contains($0.id) }.map(\.value).sorted()
+    }
+
+    /// Pairs of series with data in range (with matchers), or of all series
+    /// when there are none and the range overlaps the stored data, as
+    /// Prometheus answers label queries without matchers.
+    private func pairsInRange(_ matchers: [Matcher]) throws -> Set<UInt32> {
+        if matchers.isEmpty {
+            let (lo, hi) = db.timeRange
+            guard lo <= maxt, hi >= mint else { return [] }
+            var pairs = head.lock.withLock { head.pairsWithData() }
+            try db.index.read { c in pairs.formUnion(try IndexStore.pairsWithPostings(c)) }
+            return pairs
+        }
+        var pairs = Set<UInt32>()
+        for m in try collect(matchers, lo: mint, hi: maxt) where !m.spans.isEmpty { pairs.formUnion(m.pairs) }
+        return pairs
+    }
+
+    /// Matching series with the chunks overlapping [lo, hi]: head state is
+    /// copied under the head lock first, then the index is read in one
+    /// read transaction; a chunk seen in both is taken once.
+    private func collect(_ matchers: [Matcher], lo: Int64, hi: Int64) throws -> [MatchedSeries] {
+        let matcher = PostingsMatcher(symbols: head.symbols)
+        var matched: [UInt64: MatchedSeries] = [:]
+        var readOutside = false
+        try head.lock.withLock {
+            var source = HeadPostingsSource(head: head)
+            for id in try matcher.seriesIDs(matchers, in: &source) {
+                guard let s = head.byID[id] else { continue }
+                matched[id] = snapshot(s, lo: lo, hi: hi)
+            }
+            readOutside = lo <= head.outsideMaxTime
+        }
+        let segments = db.segments.overlapping(lo, hi)
+        let needsIndex = readOutside || matched.values.contains { $0.readIndex }
+        guard needsIndex else { return Array(matched.values) }
+        var mappings: [UInt32: FileMapping] = [:]
+        try db.index.read { c in
+            if readOutside {
+                var source = IndexPostingsSource(connection: c)
+                for id in try matcher.seriesIDs(matchers, in: &source) where matched[id] == nil {
+                    guard let row = try IndexStore.seriesRow(c, id), let maxTime = row.maxTime, maxTime >= lo else { continue }
+                    matched[id] = MatchedSeries(id: id, pairs: row.pairs, visibleMax: hi, readIndex: true)
+                }
+            }
+            guard !segments.isEmpty else { return }
+            for (id, var m) in matched where m.readIndex {
+                for ref in try IndexStore.chunkRefs(c, series: id, segments: segments)
+                where ref.maxTime >= lo && ref.minTime <= m.visibleMax && !m.inMemory.contains(ref.location) {
+                    guard let mapping = try mappingFor(ref.segment, segments: segments, cache: &mappings) else { continue }
+                    m.spans.append(ChunkSpan(minTime: ref.minTime, maxTime: ref.maxTime,
+                                             source: .mapped(mapping, offset: Int(ref.offset), series: id, segment: ref.segment)))
+                }
+                matched[id] = m
+            }
+        }
+        return Array(matched.values)
+    }
+
+    /// Copies what a head series holds in range. Caller holds the head lock.
+    private func snapshot(_ s: MemSeries, lo: Int64, hi: Int64) -> MatchedSeries {
+        let visible = min(hi, s.visibleMaxTime(forReaderAt: reader.seq))
+        var m = MatchedSeries(id: s.id, pairs: s.pairs, visibleMax: visible, readIndex: s.persistedMaxTime >= lo)
+        for p in s.pendingChunks {
+            m.inMemory.insert(p.ref.location)
+            if p.ref.maxTime >= lo && p.ref.minTime <= visible {
+                m.spans.append(ChunkSpan(minTime: p.ref.minTime, maxTime: p.ref.maxTime, source: .sealed(p.chunk)))
+            }
+        }
+        if s.chunk.count > 0 && s.chunk.maxTime >= lo && s.chunk.minTime <= visible {
+            m.spans.append(ChunkSpan(minTime: s.chunk.minTime, maxTime: s.chunk.maxTime, source: .head(s.chunk)))
+        }
+        return m
+    }
+
+    private func mappingFor(_ segment: UInt32, segments: [ChunkSegmentInfo], cache: inout [UInt32: FileMapping]) throws -> FileMapping? {
+        if let m = cache[segment] { return m }
+        guard let info = segments.first(where: { $0.id == segment }) else { return nil }
+        do {
+            let m = try db.segments.mapping(segment, covering: info.durableSize)
+            cache[segment] = m
+            return m
+        } catch {
+            db.readFailures.report("segment \(ChunkSegmentFormat.fileName(segment)) unreadable: \(error)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Logging
+import Model
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension TSDB {
+    struct ReplayOutcome {
+        var nextSegment: Int
+        var messages: [String]
+    }
+
+    /// Replays the WAL into the head. Series the index already has keep
+    /// their indexed max time, so samples already in indexed chunks are skipped.
+    static func replayWAL(directory: String, head: Head, index: IndexStore, symbols: SymbolTable,
+                          indexedMaxTimes: [UInt64: Int64], counters: StatsCounters, logger: Logger) throws -> ReplayOutcome {
+        let start = Clock.monotonicNanos()
+        var unknownSamples = 0
+        let resolve: (UInt64) -> MemSeries? = { id in
+            guard let row = try? index.read({ try IndexStore.seriesRow($0, id) }) else { return nil }
+            return head.lock.withLock {
+                let s = head.activateLocked(id: id, pairs: row.pairs, maxTime: row.maxTime)
+                s.walLogged = true
+                return s
+            }
+        }
+        let report = try WALReader.replay(directory: directory) { commit, segment in
+            for s in commit.series {
+                let row: (pairs: [UInt32], maxTime: Int64?)?
+                if let maxTime = indexedMaxTimes[s.id] {
+                    row = (symbols.intern(s.labels), maxTime)
+                } else {
+                    row = nil
+                }
+                _ = head.replaySeries(id: s.id, labels: s.labels, indexedRow: row)
+            }
+            unknownSamples += head.applyReplayed(&commit, walSegment: segment, resolve: resolve)
+        }
+        let ms = Int((Clock.monotonicNanos() - start) / 1_000_000)
+        counters.replayMilliseconds.store(ms, ordering: .relaxed)
+        var messages: [String] = []
+        if report.records > 0 {
+            logger.info("replayed \(report.records) WAL records (\(report.samples) samples, \(report.series) series) in \(ms) ms")
+        }
+        if let corruption = report.corruption {
+            counters.walCorruptions.add(1)
+            let message = "WAL damaged: \(corruption); dropped \(report.droppedBytes) bytes"
+                + (report.droppedSegments > 0 ? " and \(report.droppedSegments) segment files" : "")
+                + "; everything before the damage was replayed"
+            logger.error("\(message)")
+            messages.append(message)
+        }
+        if unknownSamples > 0 {
+            let message = "\(unknownSamples) WAL samples refer to series that are defined nowhere; dropped"
+            logger.error("\(message)")
+            messages.append(message)
+        }
+        let remaining = try FileIO.numberedFiles(directory)
+        return ReplayOutcome(nextSegment: (remaining.last?.number ?? report.lastSegment) + 1, messages: messages)
+    }
+
+    // MARK: Flush
+
+    /// Makes sealed chunks durable and indexes them with new series.
+    /// Caller holds `maintenanceLock`. Returns the WAL segment that was
+    /// current when the head was read (WAL truncation must keep it).
+    @discardableResult
+    func flushLocked() throws -> Int {
+        try writer.flush()
+        var durable: [UInt32: Int] = [:]
+        for s in segments.all() { durable[s.id] = s.durableSize }
+        let walSegment = commitLock.withLock { wal.segment }
+        let (collected, ticket) = head.collectFlush(durableSizes: durable)
+        var batch = collected
+        let referenced = Set(batch.chunkRefs.flatMap { $0.refs.map(\.segment) })
+        batch.segments = segments.all().filter { referenced.contains($0.id) }
+        batch.nextSegmentID = (segments.all().map(\.id).max() ?? 0) + 1
+        try index.apply(batch)
+        head.completeFlush(ticket)
+        counters.indexFlushes.add(1)
+        return walSegment
+    }
+
+    /// Deletes WAL segments before `keepFrom` that memory no longer needs.
+    func truncateWALLocked(keepFrom: Int) throws {
+        var keep = keepFrom
+        if let needed = head.oldestNeededWALSegment() { keep = min(keep, needed) }
+        let files = try FileIO.numberedFiles(walDirectory)
+        var removed = 0
+        for f in files where f.number < keep {
+            try FileIO.remove(f.path)
+            removed += 1
+        }
+        if removed > 0 {
+            FileIO.syncDirectory(walDirectory)
+            counters.walTruncations.add(1)
+            counters.walSegmentsRemoved.add(removed)
+        }
+    }
+
+    /// One round of background work: seal idle chunks, flush, shrink the WAL,
+    /// evict idle series, apply retention.
+    func runMaintenance(retention: Bool) throws {
+        try maintenanceLock.withLock {
+            guard !closed.load(ordering: .relaxed) else { return }
+            _ = head.sealIdleChunks()
+            let walSegment = try flushLocked()
+            try truncateWALLocked(keepFrom: walSegment)
+            _ = head.collectGarbage(idle: options.idleSeriesMilliseconds)
+            if retention { try applyRetentionLocked() }
+        }
+    }
+
+    /// Forces a flush of sealed chunks and new series to the index now (tests and tools).
+    public func flush() throws {
+        try maintenanceLock.withLock {
+            guard !closed.load(ordering: .relaxed) else { throw TSDBError.closed }
+            let walSegment = try flushLocked()
+            try truncateWALLocked(keepFrom: walSegment)
+        }
+    }
+
+    /// Runs retention now (tests and tools); normally the background does it.
+    public func applyRetention() throws {
+        try maintenanceLock.withLock {
+            guard !closed.load(ordering: .relaxed) else { throw TSDBError.closed }
+            try applyRetentionLocked()
+        }
+    }
+
+    /// Syncs the WAL outside the commit lock (interval policy).
+    func syncWAL() {
+        guard let fd = commitLock.withLock({ wal.syncHandle() }) else { return }
+        if fdatasync(fd) != 0 {
+            counters.backgroundErrors.add(1)
+            logger.error("WAL fdatasync failed: \(errnoDescription(errno))")
+        }
+        Glibc.close(fd)
+    }
+}
+
+/// The background thread: WAL syncs on the interval policy, periodic
+/// flushes and the rest of `runMaintenance`.
+final class MaintenanceThread: @unchecked Sendable {
+    private unowned let db: TSDB
+    private let signal = WakeSignal()
+    private let stopping = PosixLock()
+    private var stopRequested = false
+    private var thread: pthread_t?
+
+    init(db: TSDB) { self.db = db }
+
+    func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var t = pthread_t()
+        let rc = pthread_create(&t, nil, { arg in
+            let me = Unmanaged<MaintenanceThread>.fromOpaque(arg!).takeRetainedValue()
+            me.loop()
+            return nil
+        }, context)
+        if rc == 0 {
+            thread = t
+        } else {
+            Unmanaged<MaintenanceThread>.fromOpaque(context).release()
+            db.logger.error("cannot start the maintenance thread: \(errnoDescription(rc))")
+        }
+    }
+
+    func wake() { signal.signal() }
+
+    func stop() {
+        stopping.withLock { stopRequested = true }
+        signal.signal()
+        if let t = thread { pthread_join(t, nil) }
+        thread = nil
+    }
+
+    private var shouldStop: Bool { stopping.withLock { stopRequested } }
+
+    private func loop() {
+        let flushEvery = db.options.flushIntervalMilliseconds
+        var syncEvery = flushEvery
+        if case .interval(let ms) = db.options.walSyncPolicy { syncEvery = ms }
+        let tick = max(10, min(flushEvery, syncEvery))
+        var lastFlush = Clock.monotonicNanos()
+        var lastRetention = UInt64(0)
+        while !shouldStop {
+            let woken = signal.wait(milliseconds: tick)
+            if shouldStop { break }
+            db.syncWAL()
+            let now = Clock.monotonicNanos()
+            guard woken || now - lastFlush >= UInt64(flushEvery) * 1_000_000 else { continue }
+            lastFlush = now
+            let retention = now - lastRetention >= 60_000_000_000
+            if retention { lastRetention = now }
+            do {
+                try db.runMaintenance(retention: retention)
+            } catch {
+                db.counters.backgroundErrors.add(1)
+                db.logger.error("background maintenance failed (will retry): \(error)")
+            }
+        }
+    }
+}
