@@ -24,7 +24,7 @@ public final class EmberServer: Sendable {
         } else {
             webConfig = WebConfig()
         }
-        self.state = ServerState(options: options, configText: try ServerState.readConfigText(options.configFile))
+        self.state = try ServerState(options: options, logger: logger)
     }
 
     /// Runs until SIGTERM or SIGINT.
@@ -35,6 +35,7 @@ public final class EmberServer: Sendable {
         registerStatusRoutes(router)
         registerSelfMetricsRoute(router)
         registerUIRoutes(router)
+        registerQueryRoutes(router)
         var app = Application(
             router: router,
             server: try serverBuilder(),
@@ -45,49 +46,13 @@ public final class EmberServer: Sendable {
             logger: logger
         )
         app.addServices(SignalReloadService(state: state, logger: logger))
-        try await app.runService()
-    }
-}
-
-/// Mutable server state shared by routes.
-final class ServerState: Sendable {
-    let options: ServerOptions
-    let startTime = Date()
-    private let lock = NSLock()
-    nonisolated(unsafe) private var _configText: String
-    nonisolated(unsafe) private var _lastReloadSuccess = true
-    nonisolated(unsafe) private var _lastReloadTime = Date()
-
-    init(options: ServerOptions, configText: String) {
-        self.options = options
-        self._configText = configText
-    }
-
-    var configText: String { lock.withLock { _configText } }
-    var lastReload: (success: Bool, time: Date) { lock.withLock { (_lastReloadSuccess, _lastReloadTime) } }
-
-    /// Re-reads the configuration file; the old configuration stays on error.
-    func reload() throws {
         do {
-            let text = try Self.readConfigText(options.configFile)
-            lock.withLock {
-                _configText = text
-                _lastReloadSuccess = true
-                _lastReloadTime = Date()
-            }
+            try await app.runService()
         } catch {
-            lock.withLock { _lastReloadSuccess = false; _lastReloadTime = Date() }
+            state.close()
             throw error
         }
-    }
-
-    static func readConfigText(_ file: String?) throws -> String {
-        guard let file else { return EmbeddedDefaults.configYAML }
-        do {
-            return try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            throw ServerError.config("\(file): cannot read configuration: \(error.localizedDescription)")
-        }
+        state.close()
     }
 }
 

@@ -8,7 +8,10 @@ import TestSupport
 @Suite struct StatusRoutesTests {
     func withServer(configFile: String? = nil, _ body: @Sendable (Int) async throws -> Void) async throws {
         let port = Loopback.freePort()
+        let dataDir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dataDir) }
         var options = ServerOptions()
+        options.storagePath = dataDir.path
         options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
         options.configFile = configFile
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
@@ -47,9 +50,9 @@ import TestSupport
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("prometheus.yml")
-        try "global:\n  scrape_interval: 30s\n".write(to: file, atomically: true, encoding: .utf8)
+        try "global:\n  scrape_interval: 30s\n  scrape_timeout: 10s\n".write(to: file, atomically: true, encoding: .utf8)
         try await withServer(configFile: file.path) { port in
-            try "global:\n  scrape_interval: 45s\n".write(to: file, atomically: true, encoding: .utf8)
+            try "global:\n  scrape_interval: 45s\n  scrape_timeout: 10s\n".write(to: file, atomically: true, encoding: .utf8)
             #expect(await Loopback.request(port: port, method: "POST", path: "/-/reload")?.status == 200)
             #expect(await Loopback.request(port: port, path: "/api/v1/status/config")?.body.contains("45s") == true)
             try FileManager.default.removeItem(at: file)

@@ -14,6 +14,7 @@ import TestSupport
         var options = ServerOptions()
         options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
         options.webConfigFile = file.path
+        options.storagePath = dir.appendingPathComponent("data").path
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
         let task = Task { try await server.run() }
         return (port, task)

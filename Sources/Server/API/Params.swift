@@ -121,7 +121,7 @@ public enum APIError: Error, CustomStringConvertible, Equatable {
         case .badData: return 400
         case .execution: return 422
         case .timeout: return 503
-        case .canceled: return 503
+        case .canceled: return 499
         case .notFound: return 404
         case .unavailable: return 503
         case .internalError: return 500

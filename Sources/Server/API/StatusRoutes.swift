@@ -38,7 +38,7 @@ extension EmberServer {
             apiSuccess { w in
                 w.raw("{")
                 w.key("yaml")
-                w.string(state.configText)
+                w.string(state.configYAML)
                 w.raw("}")
             }
         }
@@ -63,11 +63,19 @@ extension EmberServer {
     }
 }
 
-/// `{"status":"success","data":...}` with the data written by `body`.
-func apiSuccess(_ body: (inout JSONWriter) -> Void) -> Response {
+/// `{"status":"success","data":...}` with the data written by `body`, and warnings if any.
+func apiSuccess(warnings: [String] = [], _ body: (inout JSONWriter) -> Void) -> Response {
     var w = JSONWriter()
     w.raw(#"{"status":"success","data":"#)
     body(&w)
+    if !warnings.isEmpty {
+        w.raw(#","warnings":["#)
+        for (i, m) in warnings.enumerated() {
+            if i > 0 { w.comma() }
+            w.string(m)
+        }
+        w.raw("]")
+    }
     w.raw("}")
     return jsonResponse(w.bytes)
 }

@@ -1,0 +1,83 @@
+import Model
+import PromQL
+
+/// Writes query results in the HTTP API's JSON shapes.
+extension JSONWriter {
+    /// `[1435781451.781,"1"]`: seconds with millisecond decimals, value as a string.
+    mutating func samplePair(_ t: Timestamp, _ v: Double) {
+        raw("[")
+        timestampSeconds(t)
+        raw(",\"")
+        raw(GoFloat.apiValue(v))
+        raw("\"]")
+    }
+
+    /// Unix seconds with up to three decimals and no trailing zeros, as Prometheus writes them.
+    mutating func timestampSeconds(_ t: Timestamp) {
+        let negative = t < 0
+        let a = negative ? -t : t
+        if negative { raw("-") }
+        int(a / 1000)
+        var ms = a % 1000
+        if ms != 0 {
+            raw(".")
+            var digits = 3
+            while ms % 10 == 0 { ms /= 10; digits -= 1 }
+            let s = String(ms)
+            for _ in s.count..<digits { raw("0") }
+            raw(s)
+        }
+    }
+
+    mutating func labelsObject(_ labels: Labels) {
+        raw("{")
+        for (i, l) in labels.enumerated() {
+            if i > 0 { comma() }
+            key(l.name)
+            string(l.value)
+        }
+        raw("}")
+    }
+
+    mutating func queryData(_ value: QueryValue) {
+        raw(#"{"resultType":"#)
+        string(value.resultType)
+        raw(#","result":"#)
+        switch value {
+        case .vector(let samples):
+            raw("[")
+            for (i, s) in samples.enumerated() {
+                if i > 0 { comma() }
+                raw(#"{"metric":"#)
+                labelsObject(s.labels)
+                raw(#","value":"#)
+                samplePair(s.t, s.v)
+                raw("}")
+            }
+            raw("]")
+        case .matrix(let series):
+            raw("[")
+            for (i, s) in series.enumerated() {
+                if i > 0 { comma() }
+                raw(#"{"metric":"#)
+                labelsObject(s.labels)
+                raw(#","values":["#)
+                for (j, p) in s.samples.enumerated() {
+                    if j > 0 { comma() }
+                    samplePair(p.t, p.v)
+                }
+                raw("]}")
+            }
+            raw("]")
+        case .scalar(let t, let v):
+            samplePair(t, v)
+        case .string(let t, let v):
+            raw("[")
+            timestampSeconds(t)
+            comma()
+            string(v)
+            raw("]")
+        }
+        raw("}")
+    }
+}

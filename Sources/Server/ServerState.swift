@@ -1,0 +1,102 @@
+import Config
+import Foundation
+import Logging
+import Model
+import PromQL
+import Storage
+import Synchronization
+import TSDB
+
+/// What the routes share: configuration, storage, the query engine.
+final class ServerState: Sendable {
+    let options: ServerOptions
+    let logger: Logger
+    let startTime = Date()
+    let storage: TSDB
+    let engine: Engine
+    let queryLimiter: ConcurrencyLimiter
+    private let current: Mutex<Current>
+
+    struct Current {
+        var config: PrometheusConfig
+        var lastReloadSuccess = true
+        var lastReloadTime = Date()
+    }
+
+    init(options: ServerOptions, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        let config = try Self.loadConfig(options)
+        for warning in config.warnings { logger.warning("\(warning)") }
+        current = Mutex(Current(config: config))
+        var tsdbOptions = TSDBOptions()
+        tsdbOptions.retentionMilliseconds = options.retentionTime.milliseconds
+        tsdbOptions.retentionBytes = options.retentionSize
+        tsdbOptions.logger = logger
+        do {
+            storage = try TSDB.open(directory: options.storagePath, options: tsdbOptions)
+        } catch {
+            throw ServerError.config("opening storage at \(options.storagePath): \(error)")
+        }
+        engine = Engine(EngineOptions(lookbackDelta: options.lookbackDelta.milliseconds, maxSamples: options.queryMaxSamples,
+                                      timeoutSeconds: options.queryTimeout.seconds))
+        queryLimiter = ConcurrencyLimiter(limit: options.queryMaxConcurrency)
+    }
+
+    var config: PrometheusConfig { current.withLock { $0.config } }
+    var lastReload: (success: Bool, time: Date) { current.withLock { ($0.lastReloadSuccess, $0.lastReloadTime) } }
+
+    /// The configuration as /api/v1/status/config shows it: defaults filled in, secrets hidden.
+    var configYAML: String { config.yaml }
+
+    /// Re-reads the configuration file; on error the running configuration stays.
+    func reload() throws {
+        do {
+            let config = try Self.loadConfig(options)
+            current.withLock { $0 = Current(config: config) }
+        } catch {
+            current.withLock { $0.lastReloadSuccess = false; $0.lastReloadTime = Date() }
+            throw error
+        }
+    }
+
+    func close() {
+        do { try storage.close() } catch { logger.error("closing storage failed", metadata: ["err": "\(error)"]) }
+    }
+
+    static func loadConfig(_ options: ServerOptions) throws -> PrometheusConfig {
+        do {
+            guard let file = options.configFile else {
+                return try PrometheusConfig.embeddedDefault(listenAddress: options.listenAddress.description)
+            }
+            return try PrometheusConfig.load(file: file)
+        } catch {
+            throw ServerError.config("\(error)")
+        }
+    }
+}
+
+/// Bounds how many queries run at once (`--query.max-concurrency`); the others wait their turn.
+actor ConcurrencyLimiter {
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    func acquire() async {
+        if running < limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            running -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import Model
+import Storage
+import Testing
+import TestSupport
+@testable import Server
+
+/// The query API over a real server, real TSDB files and real HTTP.
+@Suite struct QueryRoutesTests {
+    /// Starts a server whose storage holds `up{job="a"|"b",instance="x"}` = 1, 0 every 15 s over 10 minutes from t=0.
+    func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = Loopback.freePort()
+        var options = ServerOptions()
+        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
+        options.storagePath = dir.path
+        options.retentionTime = PromDuration(milliseconds: 100 * 365 * 86_400_000)
+        let server = try EmberServer(options: options, logger: Logger(label: "test"))
+        let app = server.state.storage.appender()
+        for i in 0...40 {
+            try app.append(Labels(["__name__": "up", "job": "a", "instance": "x"]), Int64(i) * 15_000, 1)
+            try app.append(Labels(["__name__": "up", "job": "b", "instance": "x"]), Int64(i) * 15_000, 0)
+            try app.append(Labels(["__name__": "requests_total", "job": "a"]), Int64(i) * 15_000, Double(i * 10))
+        }
+        try app.commit()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
+            try await body(port)
+            group.cancelAll()
+        }
+    }
+
+    func json(_ r: Loopback.Response?) throws -> [String: Any] {
+        let r = try #require(r)
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any])
+    }
+
+    @Test func instantQueryReturnsAVectorWithStringValues() async throws {
+        try await withServer { port in
+            let r = try json(await Loopback.request(port: port, path: "/api/v1/query?query=sum%20by%20(job)(up)&time=300"))
+            #expect(r["status"] as? String == "success")
+            let data = try #require(r["data"] as? [String: Any])
+            #expect(data["resultType"] as? String == "vector")
+            let result = try #require(data["result"] as? [[String: Any]])
+            #expect(result.count == 2)
+            let a = try #require(result.first { ($0["metric"] as? [String: String])?["job"] == "a" })
+            #expect((a["value"] as? [Any])?.first as? Double == 300)
+            #expect((a["value"] as? [Any])?.last as? String == "1")
+        }
+    }
+
+    @Test func rangeQueryByPOSTFormReturnsAMatrix() async throws {
+        try await withServer { port in
+            let r = try json(await Loopback.request(port: port, method: "POST", path: "/api/v1/query_range",
+                                                    body: "query=rate(requests_total%5B1m%5D)&start=60&end=120&step=30s",
+                                                    headers: ["Content-Type": "application/x-www-form-urlencoded"]))
+            let data = try #require(r["data"] as? [String: Any])
+            #expect(data["resultType"] as? String == "matrix")
+            let series = try #require((data["result"] as? [[String: Any]])?.first)
+            let values = try #require(series["values"] as? [[Any]])
+            #expect(values.count == 3)
+            #expect(values.map { $0[0] as? Double } == [60, 90, 120])
+            #expect(values.allSatisfy { Double($0[1] as? String ?? "") .map { abs($0 - 10.0 / 15) < 1e-9 } == true })
+        }
+    }
+
+    @Test func errorsUsePrometheusTypesAndStatusCodes() async throws {
+        try await withServer { port in
+            let parse = try #require(await Loopback.request(port: port, path: "/api/v1/query?query=sum(("))
+            #expect(parse.status == 400)
+            #expect(try json(parse)["errorType"] as? String == "bad_data")
+            let step = try #require(await Loopback.request(port: port, path: "/api/v1/query_range?query=up&start=0&end=10&step=0"))
+            #expect(step.status == 400)
+            #expect((try json(step)["error"] as? String)?.contains("zero or negative query resolution step") == true)
+            let time = try #require(await Loopback.request(port: port, path: "/api/v1/query?query=up&time=yesterday"))
+            #expect((try json(time)["error"] as? String) == #"invalid parameter "time": cannot parse "yesterday" to a valid timestamp"#)
+            let exec = try #require(await Loopback.request(port: port, path: "/api/v1/query?query=up%20%2B%20on()%20up&time=300"))
+            #expect(exec.status == 422)
+            #expect(try json(exec)["errorType"] as? String == "execution")
+        }
+    }
+
+    @Test func seriesLabelsAndValues() async throws {
+        try await withServer { port in
+            let series = try json(await Loopback.request(port: port, path: "/api/v1/series?match%5B%5D=up%7Bjob%3D%22a%22%7D"))
+            #expect(series["data"] as? [[String: String]] == [["__name__": "up", "instance": "x", "job": "a"]])
+            let noMatch = try #require(await Loopback.request(port: port, path: "/api/v1/series"))
+            #expect(noMatch.status == 400)
+            let labels = try json(await Loopback.request(port: port, path: "/api/v1/labels"))
+            #expect(labels["data"] as? [String] == ["__name__", "instance", "job"])
+            let values = try json(await Loopback.request(port: port, path: "/api/v1/label/__name__/values"))
+            #expect(values["data"] as? [String] == ["requests_total", "up"])
+            let limited = try json(await Loopback.request(port: port, path: "/api/v1/label/job/values?limit=1"))
+            #expect(limited["data"] as? [String] == ["a"])
+            #expect(limited["warnings"] as? [String] == ["results truncated due to limit"])
+            let scoped = try json(await Loopback.request(port: port, path: "/api/v1/label/job/values?match%5B%5D=requests_total"))
+            #expect(scoped["data"] as? [String] == ["a"])
+        }
+    }
+
+    @Test func sampleValuesAndTimestampsAreFormattedLikePrometheus() {
+        var w = JSONWriter()
+        w.samplePair(1_435_781_451_781, 1)
+        w.samplePair(1_500, .nan)
+        w.samplePair(-2_050, .infinity)
+        w.samplePair(0, 1e-7)
+        w.samplePair(0, 123456.5)
+        #expect(String(decoding: w.bytes, as: UTF8.self) ==
+                #"[1435781451.781,"1"][1.5,"NaN"][-2.05,"+Inf"][0,"1e-07"][0,"123456.5"]"#)
+    }
+}
