@@ -99,6 +99,18 @@ extension Loopback {
         await offPool { request(port: port, method: method, path: path, body: body, headers: headers, timeoutSeconds: timeoutSeconds) }
     }
 
+    /// Polls until the server answers `path` with any status (e.g. 401 behind basic auth); returns that status.
+    public static func waitUntilResponding(port: Int, path: String = "/-/healthy", timeoutSeconds: Double = 30) async -> Int? {
+        await offPool {
+            let deadline = Date().addingTimeInterval(timeoutSeconds)
+            while Date() < deadline {
+                if let r = request(port: port, path: path, timeoutSeconds: 2) { return r.status }
+                usleep(100_000)
+            }
+            return nil
+        }
+    }
+
     public static func waitUntilHealthy(port: Int, path: String = "/-/healthy", timeoutSeconds: Double = 30) async -> Bool {
         await offPool { waitUntilHealthy(port: port, path: path, timeoutSeconds: timeoutSeconds) }
     }
