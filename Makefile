@@ -5,11 +5,13 @@ SHELL := /bin/bash
 # System packages the build, the tests and the peer comparisons need (Debian names).
 APT_PACKAGES := pkg-config libsqlite3-dev libcurl4-openssl-dev sqlite3 curl openssl python3 python3-pip \
 	prometheus prometheus-alertmanager prometheus-node-exporter victoria-metrics
+# Python packages the tests use (real OpenMetrics producers, SMTP server).
+PIP_PACKAGES := prometheus_client
 SWIFT ?= swift
 LISTEN ?= 127.0.0.1:9090
 DATA ?= data
 
-.PHONY: help deps build release run test test-swift bench clean
+.PHONY: help deps test-deps build release run test test-swift bench clean
 
 help:
 	@echo "make run    install missing system packages, build, start ember server on $(LISTEN) (data in ./$(DATA))"
@@ -31,6 +33,10 @@ deps:
 		fi; \
 	fi
 
+test-deps: deps
+	@for p in $(PIP_PACKAGES); do python3 -c "import $$p" 2>/dev/null || python3 -m pip install --quiet $$p || \
+		{ echo "Install the Python package $$p (python3 -m pip install $$p)"; exit 1; }; done
+
 build: deps
 	$(SWIFT) build
 
@@ -41,7 +47,7 @@ run: release
 	.build/release/ember server --web.listen-address $(LISTEN) --storage.tsdb.path $(DATA)
 
 # Build once (with tests), then run without rebuilding: CI builds from a clean clone.
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
