@@ -36,6 +36,7 @@ public final class EmberServer: Sendable {
         registerSelfMetricsRoute(router)
         registerUIRoutes(router)
         registerQueryRoutes(router)
+        registerCardinalityRoutes(router)
         var app = Application(
             router: router,
             server: try serverBuilder(),

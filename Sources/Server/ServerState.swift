@@ -15,6 +15,7 @@ final class ServerState: Sendable {
     let storage: TSDB
     let engine: Engine
     let queryLimiter: ConcurrencyLimiter
+    let queryStats = QueryStats()
     private let current: Mutex<Current>
 
     struct Current {

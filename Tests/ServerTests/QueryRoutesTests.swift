@@ -24,6 +24,7 @@ import TestSupport
             try app.append(Labels(["__name__": "up", "job": "b", "instance": "x"]), Int64(i) * 15_000, 0)
             try app.append(Labels(["__name__": "requests_total", "job": "a"]), Int64(i) * 15_000, Double(i * 10))
         }
+        try app.append(Labels(["__name__": "fed_metric", "job": "recent"]), Clock.nowMillis() - 10_000, 42)
         try app.commit()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
@@ -92,12 +93,42 @@ import TestSupport
             let labels = try json(await Loopback.request(port: port, path: "/api/v1/labels"))
             #expect(labels["data"] as? [String] == ["__name__", "instance", "job"])
             let values = try json(await Loopback.request(port: port, path: "/api/v1/label/__name__/values"))
-            #expect(values["data"] as? [String] == ["requests_total", "up"])
+            #expect(values["data"] as? [String] == ["fed_metric", "requests_total", "up"])
             let limited = try json(await Loopback.request(port: port, path: "/api/v1/label/job/values?limit=1"))
             #expect(limited["data"] as? [String] == ["a"])
             #expect(limited["warnings"] as? [String] == ["results truncated due to limit"])
             let scoped = try json(await Loopback.request(port: port, path: "/api/v1/label/job/values?match%5B%5D=requests_total"))
             #expect(scoped["data"] as? [String] == ["a"])
+        }
+    }
+
+    @Test func tsdbCardinalityAndSelfMetrics() async throws {
+        try await withServer { port in
+            let r = try json(await Loopback.request(port: port, path: "/api/v1/status/tsdb"))
+            let data = try #require(r["data"] as? [String: Any])
+            let top = try #require(data["seriesCountByMetricName"] as? [[String: Any]])
+            #expect(top.first?["name"] as? String == "up")
+            #expect(top.first?["value"] as? Int == 2)
+            let pairs = try #require(data["seriesCountByLabelValuePair"] as? [[String: Any]])
+            #expect(pairs.contains { $0["name"] as? String == "job=a" && $0["value"] as? Int == 2 })
+            _ = await Loopback.request(port: port, path: "/api/v1/query?query=up&time=10")
+            let metrics = try #require(await Loopback.request(port: port, path: "/metrics")).body
+            #expect(metrics.contains("ember_tsdb_head_samples_appended_total 124\n"))
+            #expect(metrics.contains("ember_tsdb_head_series 4\n"))
+            #expect(metrics.contains("ember_api_queries_total{type=\"instant\"} 1\n"))
+        }
+    }
+
+    @Test func federateServesTheLatestSamplesInTheTextFormat() async throws {
+        try await withServer { port in
+            // up's samples lie in 1970, outside the lookback of now; fed_metric is recent.
+            let r = try #require(await Loopback.request(port: port, path: "/federate?match%5B%5D=up&match%5B%5D=%7Bjob%3D%22recent%22%7D"))
+            #expect(r.status == 200)
+            let lines = r.body.split(separator: "\n")
+            #expect(lines.count == 2)
+            #expect(lines.first == "# TYPE fed_metric untyped")
+            #expect(lines.last?.hasPrefix(#"fed_metric{job="recent"} 42 "#) == true)
+            #expect(await Loopback.request(port: port, path: "/federate")?.status == 400)
         }
     }
 

@@ -4,6 +4,7 @@ import Hummingbird
 import Model
 import PromQL
 import Storage
+import Synchronization
 
 extension EmberServer {
     func registerQueryRoutes(_ router: Router<BasicRequestContext>) {
@@ -33,6 +34,7 @@ private func instantQuery(_ state: ServerState, _ p: RequestParams) async throws
     guard let query = p["query"] else { throw APIError.badData("invalid parameter \"query\": query must not be empty") }
     let at = try p["time"].map { try param("time") { try APIParams.time($0) }($0) } ?? Clock.nowMillis()
     let engine = try engineFor(state, p)
+    state.queryStats.instant.add(1, ordering: .relaxed)
     let result = try await runQuery(state) { () throws(PromQLError) -> QueryResult in try engine.instantQuery(state.storage, query, at: at) }
     return queryResponse(result)
 }
@@ -50,6 +52,7 @@ private func rangeQuery(_ state: ServerState, _ p: RequestParams) async throws -
         throw APIError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
     }
     let engine = try engineFor(state, p)
+    state.queryStats.range.add(1, ordering: .relaxed)
     let result = try await runQuery(state) { () throws(PromQLError) -> QueryResult in try engine.rangeQuery(state.storage, query, start: start, end: end, step: step) }
     return queryResponse(result)
 }
@@ -66,6 +69,7 @@ private func engineFor(_ state: ServerState, _ p: RequestParams) throws -> Engin
 /// Runs a query on a dispatch thread, so a long evaluation never holds a cooperative-pool thread.
 private func runQuery(_ state: ServerState, _ body: @escaping @Sendable () throws(PromQLError) -> QueryResult) async throws -> QueryResult {
     await state.queryLimiter.acquire()
+    let started = Clock.monotonicNanos()
     let outcome: Result<QueryResult, PromQLError> = await withCheckedContinuation { continuation in
         DispatchQueue.global().async {
             do throws(PromQLError) {
@@ -76,9 +80,11 @@ private func runQuery(_ state: ServerState, _ body: @escaping @Sendable () throw
         }
     }
     await state.queryLimiter.release()
+    state.queryStats.micros.add(Int((Clock.monotonicNanos() - started) / 1000), ordering: .relaxed)
     switch outcome {
     case .success(let r): return r
     case .failure(let e):
+        state.queryStats.failed.add(1, ordering: .relaxed)
         switch e {
         case .parse(let m), .badData(let m): throw APIError.badData(m)
         case .execution(let m): throw APIError.execution(m)
@@ -118,18 +124,21 @@ private func param<T>(_ name: String, _ parse: @escaping (String) throws -> T) -
 // MARK: Metadata queries
 
 private func matcherSets(_ p: RequestParams) throws -> [[Matcher]] {
-    try p.all("match[]").map { text in
-        let expr: Expr
-        do { expr = try PromQLParser.parse(text) } catch { throw APIError.badData("invalid parameter \"match[]\": \(error)") }
-        guard case .vectorSelector(let vs) = expr else {
-            throw APIError.badData("invalid parameter \"match[]\": expected a vector selector, got \(expr.type.rawValue)")
-        }
-        var matchers = vs.matchers
-        if let name = vs.name, !matchers.contains(where: { $0.name == LabelName.metricName }) {
-            matchers.append(try Matcher(.equal, LabelName.metricName, name))
-        }
-        return matchers
+    try p.all("match[]").map(matcherSet)
+}
+
+/// Parses one `match[]` series selector into matchers.
+func matcherSet(_ text: String) throws -> [Matcher] {
+    let expr: Expr
+    do { expr = try PromQLParser.parse(text) } catch { throw APIError.badData("invalid parameter \"match[]\": \(error)") }
+    guard case .vectorSelector(let vs) = expr else {
+        throw APIError.badData("invalid parameter \"match[]\": expected a vector selector, got \(expr.type.rawValue)")
     }
+    var matchers = vs.matchers
+    if let name = vs.name, !matchers.contains(where: { $0.name == LabelName.metricName }) {
+        matchers.append(try Matcher(.equal, LabelName.metricName, name))
+    }
+    return matchers
 }
 
 private func timeRange(_ p: RequestParams) throws -> (Timestamp, Timestamp) {
