@@ -132,6 +132,27 @@ import TestSupport
         }
     }
 
+    /// Debian's promtool (Prometheus 2.42) as a real API client.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool")))
+    func promtoolQueriesWork() async throws {
+        try await withServer { port in
+            let url = "http://127.0.0.1:\(port)"
+            func promtool(_ args: [String]) async -> (status: Int32, stdout: String, stderr: String) {
+                await offPool { (try? ChildProcess.run("/usr/bin/promtool", ["query"] + args, timeoutSeconds: 30)) ?? (-1, "", "") }
+            }
+            let instant = await promtool(["instant", "--time=300", url, "up"])
+            #expect(instant.status == 0, "\(instant.stderr)")
+            #expect(instant.stdout.contains(#"up{instance="x", job="a"} => 1 @[300]"#), "\(instant.stdout)")
+            let range = await promtool(["range", "--start=60", "--end=90", "--step=30s", url, "requests_total"])
+            #expect(range.status == 0, "\(range.stderr)")
+            #expect(range.stdout.contains("40 @[60]") && range.stdout.contains("60 @[90]"), "\(range.stdout)")
+            let series = await promtool(["series", "--match=up", "--start=0", "--end=600", url])
+            #expect(series.stdout.split(separator: "\n").count == 2, "\(series.stdout)")
+            let labels = await promtool(["labels", url, "job"])
+            #expect(labels.stdout.split(separator: "\n").map(String.init) == ["a", "b", "recent"], "\(labels.stdout) \(labels.stderr)")
+        }
+    }
+
     @Test func sampleValuesAndTimestampsAreFormattedLikePrometheus() {
         var w = JSONWriter()
         w.samplePair(1_435_781_451_781, 1)
