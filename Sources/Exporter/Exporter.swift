@@ -1,1 +1,170 @@
-/// The `Exporter` module. See docs/ARCHITECTURE.md.
+import Config
+import Logging
+import Model
+
+/// A rendered-ready set of metric families from one collection.
+public struct ExpositionPage: Sendable {
+    /// Families sorted by name.
+    public var families: [MetricFamily]
+
+    /// The page in the given exposition format.
+    public func render(_ format: ExpositionFormat) -> [UInt8] {
+        ExpositionWriter.render(families, format: format)
+    }
+}
+
+/// Options or checks that cannot be used.
+public struct ExporterError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Ember's host exporter: node_exporter-compatible host collectors plus the checks of
+/// a checks file, gathered concurrently on every scrape.
+///
+/// The HTTP server (`ember exporter`, or the server's built-in exporter target) calls
+/// `scrape(format:)` per request; everything here is safe to call concurrently.
+public final class Exporter: Sendable {
+    public let config: ChecksConfig
+    public let options: ExporterOptions
+    private let collectors: [any HostCollector]
+    private let scheduler: CheckScheduler
+    private let pool: WorkerPool
+
+    /// Builds the collectors and checks. Throws `ExporterError` for an invalid
+    /// collector regular expression or check pattern.
+    public init(config: ChecksConfig, options: ExporterOptions = ExporterOptions()) throws {
+        self.config = config
+        self.options = options
+        pool = WorkerPool(maxThreads: options.maxWorkerThreads, name: "ember-exporter")
+        collectors = try Self.makeCollectors(options)
+        let checks: [any Check]
+        do {
+            checks = try config.checks.map(makeCheck)
+        } catch {
+            throw ExporterError(message: "invalid check: \(error)")
+        }
+        scheduler = CheckScheduler(checks: checks, options: options, pool: pool)
+    }
+
+    static func makeCollectors(_ options: ExporterOptions) throws -> [any HostCollector] {
+        func regex(_ pattern: String?, _ flag: String) throws -> SearchRegex? {
+            guard let pattern, !pattern.isEmpty else { return nil }
+            do { return try SearchRegex(pattern) } catch { throw ExporterError(message: "--\(flag): \(error)") }
+        }
+        let paths = options.paths
+        var out: [any HostCollector] = []
+        for name in options.collectors.sorted() {
+            switch name {
+            case .cpu: out.append(CPUCollector(paths: paths))
+            case .diskstats:
+                out.append(DiskstatsCollector(paths: paths, filter: DeviceFilter(
+                    include: try regex(options.diskstatsDeviceInclude, "collector.diskstats.device-include"),
+                    exclude: try regex(options.diskstatsDeviceExclude, "collector.diskstats.device-exclude"))))
+            case .filesystem:
+                out.append(FilesystemCollector(
+                    paths: paths,
+                    mountPointsExclude: try regex(options.filesystemMountPointsExclude, "collector.filesystem.mount-points-exclude"),
+                    fsTypesExclude: try regex(options.filesystemFSTypesExclude, "collector.filesystem.fs-types-exclude")))
+            case .loadavg: out.append(LoadavgCollector(paths: paths))
+            case .meminfo: out.append(MeminfoCollector(paths: paths))
+            case .netdev:
+                out.append(NetdevCollector(paths: paths, filter: DeviceFilter(
+                    include: try regex(options.netdevDeviceInclude, "collector.netdev.device-include"),
+                    exclude: try regex(options.netdevDeviceExclude, "collector.netdev.device-exclude"))))
+            case .pressure: out.append(PressureCollector(paths: paths))
+            case .stat: out.append(StatCollector(paths: paths))
+            case .textfile: out.append(TextfileCollector(directory: options.textfileDirectory))
+            case .time: out.append(TimeCollector(paths: paths))
+            case .uname: out.append(UnameCollector(paths: paths))
+            }
+        }
+        return out
+    }
+
+    /// Gathers host metrics and check results. Returns within the longest check
+    /// timeout (plus a small grace) however the checks behave.
+    public func collect() async -> ExpositionPage {
+        let snapshot = HostSnapshot(paths: options.paths)
+        async let checkResults = scheduler.results(snapshot: snapshot)
+        var set = await collectHost()
+        let results = await checkResults
+        for (check, result) in zip(config.checks, results) {
+            appendCheck(check, result, to: &set)
+        }
+        return ExpositionPage(families: set.sorted())
+    }
+
+    /// One scrape: collect and render. `contentType` goes into the response header.
+    public func scrape(format: ExpositionFormat) async -> (contentType: String, body: [UInt8]) {
+        let page = await collect()
+        return (format.contentType, page.render(format))
+    }
+
+    /// One scrape, choosing the format from the request's Accept header.
+    public func scrape(accept: String?) async -> (contentType: String, body: [UInt8]) {
+        await scrape(format: ExpositionFormat.negotiate(accept: accept))
+    }
+
+    private func collectHost() async -> MetricSet {
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(options.collectorTimeout.milliseconds))
+        let pool = self.pool
+        let logger = options.logger
+        let outcomes = await withTaskGroup(of: (Int, MetricSet?, Double, Bool).self) { group in
+            for (i, collector) in collectors.enumerated() {
+                group.addTask {
+                    let started = ContinuousClock.now
+                    let result = await pool.run(deadline: deadline) { () -> (MetricSet, Bool) in
+                        var set = MetricSet()
+                        do {
+                            try collector.collect(into: &set)
+                            return (set, true)
+                        } catch let e as CollectorNoData {
+                            // Like node_exporter: metrics sent before the error still count.
+                            logger.debug("collector returned no data", metadata: ["name": "\(collector.name)", "err": "\(e)"])
+                            return (set, false)
+                        } catch {
+                            logger.error("collector failed", metadata: ["name": "\(collector.name)", "err": "\(error)"])
+                            return (set, false)
+                        }
+                    }
+                    if result == nil {
+                        logger.error("collector timed out", metadata: ["name": "\(collector.name)"])
+                    }
+                    return (i, result?.0, seconds(since: started), result?.1 ?? false)
+                }
+            }
+            var all: [(Int, MetricSet?, Double, Bool)] = []
+            for await r in group { all.append(r) }
+            return all.sorted { $0.0 < $1.0 }
+        }
+        var set = MetricSet()
+        for (_, metrics, _, _) in outcomes {
+            if let metrics { set.merge(metrics) }
+        }
+        if let duration = set.family("node_scrape_collector_duration_seconds", help: "node_exporter: Duration of a collector scrape.", type: .gauge),
+           let success = set.family("node_scrape_collector_success", help: "node_exporter: Whether a collector succeeded.", type: .gauge) {
+            for (i, _, seconds, ok) in outcomes {
+                let labels = [LabelPair("collector", collectors[i].name)]
+                set.append(duration, labels: labels, value: seconds)
+                set.append(success, labels: labels, value: ok ? 1 : 0)
+            }
+        }
+        return set
+    }
+
+    private func appendCheck(_ check: CheckConfig, _ result: CheckResult, to set: inout MetricSet) {
+        let labels = CheckLabels(check)
+        set.add("ember_check_success", help: "Whether the check's last run succeeded (1) or not (0).", type: .gauge,
+                labels: labels.base, value: result.outcome.success ? 1 : 0)
+        set.add("ember_check_duration_seconds", help: "How long the check's last run took.", type: .gauge,
+                labels: labels.base, value: result.durationSeconds)
+        set.add("ember_check_last_run_timestamp_seconds", help: "When the check last finished, seconds since the epoch.", type: .gauge,
+                labels: labels.base, value: result.finishedAt)
+        if !result.outcome.success {
+            set.add("ember_check_error", help: "Present with value 1 while the check fails; reason says why.", type: .gauge,
+                    labels: labels.with([LabelPair("reason", result.outcome.reason ?? "failed")]), value: 1)
+        }
+        set.merge(result.outcome.metrics)
+    }
+}

@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Processes matched by name, executable or command line, reported the way
+/// process-exporter reports a name group (`namedprocess_namegroup_*{groupname}`).
+struct ProcessCheck: Check {
+    let config: CheckConfig
+    let process: ProcessCheckConfig
+    let labels: CheckLabels
+    let cmdlinePatterns: [SearchRegex]
+
+    init(config: CheckConfig, process: ProcessCheckConfig) throws {
+        self.config = config
+        self.process = process
+        self.labels = CheckLabels(config)
+        self.cmdlinePatterns = try process.cmdline.map { try SearchRegex($0) }
+    }
+
+    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
+        await context.pool.run(deadline: nil) { evaluate(context.snapshot, now: wallClockSeconds()) } ?? .failure("timeout", "process check did not finish")
+    }
+
+    /// The kernel keeps only the first 15 bytes of a command name.
+    static let commLength = 15
+
+    func matches(_ p: ProcessEntry) -> Bool {
+        if p.pid == getpid() { return false }
+        if !process.comm.isEmpty {
+            let ok = process.comm.contains { name in
+                name.utf8.count > Self.commLength ? String(decoding: name.utf8.prefix(Self.commLength), as: UTF8.self) == p.comm : name == p.comm
+            }
+            if !ok { return false }
+        }
+        if !process.exe.isEmpty {
+            let argv0 = p.cmdline.first ?? ""
+            let ok = process.exe.contains { name in
+                if name.contains("/") { return name == argv0 || name == p.exe }
+                return name == baseName(argv0) || (p.exe.map { name == baseName($0) } ?? false)
+            }
+            if !ok { return false }
+        }
+        if !cmdlinePatterns.isEmpty {
+            // Kernel threads have no command line and never match a pattern.
+            guard !p.cmdline.isEmpty else { return false }
+            let joined = p.cmdline.joined(separator: " ")
+            if !cmdlinePatterns.allSatisfy({ $0.matches(joined) }) { return false }
+        }
+        return true
+    }
+
+    func evaluate(_ snapshot: HostSnapshot, now: Double) -> CheckOutcome {
+        let table = snapshot.processTable()
+        let matched = table.processes.filter(matches)
+        let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        let hz = CPUCollector.userHZ
+
+        var user = 0.0, system = 0.0, resident = 0.0, virtualBytes = 0.0, swapped = 0.0
+        var openFiles = 0.0, worstRatio = 0.0, threads = 0.0, minor = 0.0, major = 0.0
+        var oldest: Double?
+        var states: [String: Double] = ["Running": 0, "Sleeping": 0, "Waiting": 0, "Zombie": 0, "Other": 0]
+        for p in matched {
+            user += Double(p.userTicks) / hz
+            system += Double(p.systemTicks) / hz
+            resident += Double(p.residentPages) * pageSize
+            virtualBytes += Double(p.virtualBytes)
+            threads += Double(p.threads)
+            minor += Double(p.minorFaults)
+            major += Double(p.majorFaults)
+            let start = table.bootTime + Double(p.startTicks) / hz
+            oldest = min(oldest ?? start, start)
+            switch p.state {
+            case UInt8(ascii: "R"): states["Running", default: 0] += 1
+            case UInt8(ascii: "S"): states["Sleeping", default: 0] += 1
+            case UInt8(ascii: "D"): states["Waiting", default: 0] += 1
+            case UInt8(ascii: "Z"): states["Zombie", default: 0] += 1
+            default: states["Other", default: 0] += 1
+            }
+            let details = ProcessDetails.read(pid: p.pid, paths: snapshot.paths)
+            if let n = details.openFiles {
+                openFiles += Double(n)
+                if let limit = details.maxOpenFiles, limit > 0 { worstRatio = max(worstRatio, Double(n) / limit) }
+            }
+            swapped += Double(details.swappedBytes ?? 0)
+        }
+
+        var metrics = MetricSet()
+        let group = labels.with([LabelPair("groupname", config.name)])
+        func with(_ name: String, _ value: String) -> [LabelPair] { labels.with([LabelPair("groupname", config.name), LabelPair(name, value)]) }
+        let count = Double(matched.count)
+        metrics.add("namedprocess_namegroup_num_procs", help: "number of processes in this group", type: .gauge, labels: group, value: count)
+        if let h = metrics.family("namedprocess_namegroup_cpu_seconds_total", help: "Cpu user usage in seconds", type: .counter) {
+            metrics.append(h, labels: with("mode", "system"), value: system)
+            metrics.append(h, labels: with("mode", "user"), value: user)
+        }
+        if let h = metrics.family("namedprocess_namegroup_memory_bytes", help: "number of bytes of memory in use", type: .gauge) {
+            metrics.append(h, labels: with("memtype", "resident"), value: resident)
+            metrics.append(h, labels: with("memtype", "swapped"), value: swapped)
+            metrics.append(h, labels: with("memtype", "virtual"), value: virtualBytes)
+        }
+        metrics.add("namedprocess_namegroup_open_filedesc", help: "number of open file descriptors for this group", type: .gauge, labels: group, value: openFiles)
+        metrics.add("namedprocess_namegroup_worst_fd_ratio", help: "the worst (closest to 1) ratio between open fds and max fds among all procs in this group",
+                    type: .gauge, labels: group, value: worstRatio)
+        metrics.add("namedprocess_namegroup_num_threads", help: "Number of threads", type: .gauge, labels: group, value: threads)
+        metrics.add("namedprocess_namegroup_minor_page_faults_total", help: "Minor page faults", type: .counter, labels: group, value: minor)
+        metrics.add("namedprocess_namegroup_major_page_faults_total", help: "Major page faults", type: .counter, labels: group, value: major)
+        if let oldest {
+            metrics.add("namedprocess_namegroup_oldest_start_time_seconds", help: "start time in seconds since 1970/01/01 of oldest process in group",
+                        type: .gauge, labels: group, value: oldest)
+        }
+        if let h = metrics.family("namedprocess_namegroup_states", help: "Number of processes in states Running, Sleeping, Waiting, Zombie, or Other", type: .gauge) {
+            for state in ["Other", "Running", "Sleeping", "Waiting", "Zombie"] {
+                metrics.append(h, labels: with("state", state), value: states[state] ?? 0)
+            }
+        }
+
+        if matched.count < process.minCount {
+            return .failure("too_few_processes", "\(matched.count) matching processes, want at least \(process.minCount)", metrics: metrics)
+        }
+        if let maxCount = process.maxCount, matched.count > maxCount {
+            return .failure("too_many_processes", "\(matched.count) matching processes, want at most \(maxCount)", metrics: metrics)
+        }
+        return CheckOutcome(success: true, metrics: metrics, reason: nil, message: nil)
+    }
+}
+
+func baseName(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: slash)...])
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One process as read from /proc/PID/stat, cmdline and exe.
+struct ProcessEntry: Sendable {
+    var pid: Int32
+    var comm: String
+    /// R, S, D, Z, T, ...
+    var state: UInt8
+    var ppid: Int32
+    var minorFaults: UInt64
+    var majorFaults: UInt64
+    /// Clock ticks (USER_HZ).
+    var userTicks: UInt64
+    var systemTicks: UInt64
+    var threads: UInt64
+    /// Clock ticks after boot.
+    var startTicks: UInt64
+    var virtualBytes: UInt64
+    var residentPages: UInt64
+    var cmdline: [String]
+    /// The executable's path; nil when /proc/PID/exe is unreadable (another user's
+    /// process, a kernel thread).
+    var exe: String?
+
+    /// Parses /proc/PID/stat. The comm field is in parentheses and may itself contain
+    /// spaces and parentheses, so fields are counted from the last ')'.
+    static func parseStat(_ bytes: [UInt8], pid: Int32) -> ProcessEntry? {
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "(")), let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open else { return nil }
+        let scanner = ByteScanner(bytes)
+        let rest = scanner.fields(close + 1 ..< bytes.count)
+        // rest[0] is field 3 (state); stat(5) numbers fields from 1.
+        guard rest.count >= 22 else { return nil }
+        func u(_ field: Int) -> UInt64 { scanner.uint64(rest[field - 3]) ?? 0 }
+        return ProcessEntry(
+            pid: pid, comm: scanner.string(open + 1 ..< close), state: bytes[rest[0].lowerBound],
+            ppid: Int32(clamping: ByteScanner.parseInt64(bytes, rest[1]) ?? 0),
+            minorFaults: u(10), majorFaults: u(12), userTicks: u(14), systemTicks: u(15),
+            threads: u(20), startTicks: u(22), virtualBytes: u(23), residentPages: rest.count >= 22 ? u(24) : 0,
+            cmdline: [], exe: nil)
+    }
+}
+
+/// The processes of a host at one moment.
+struct ProcessTable: Sendable {
+    var processes: [ProcessEntry]
+    /// node_boot_time_seconds, to turn start ticks into wall time.
+    var bootTime: Double
+
+    static func read(paths: HostPaths) -> ProcessTable {
+        var processes: [ProcessEntry] = []
+        for name in ByteFile.listDirectory(paths.procfs) ?? [] {
+            guard let pid = Int32(name) else { continue }
+            let dir = paths.proc(name)
+            guard let stat = try? ByteFile.load(dir + "/stat", limit: 64 << 10),
+                  var entry = ProcessEntry.parseStat(stat, pid: pid) else { continue }
+            if let cmdline = try? ByteFile.load(dir + "/cmdline", limit: 1 << 20) {
+                entry.cmdline = cmdline.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                if entry.cmdline.last == "" { entry.cmdline.removeLast() }
+            }
+            entry.exe = ByteFile.readLink(dir + "/exe")
+            processes.append(entry)
+        }
+        return ProcessTable(processes: processes, bootTime: bootTime(paths: paths))
+    }
+
+    static func bootTime(paths: HostPaths) -> Double {
+        guard let bytes = try? ByteFile.load(paths.proc("stat")) else { return 0 }
+        var scanner = ByteScanner(bytes)
+        while let line = scanner.nextLine() {
+            let fields = scanner.fields(line)
+            if fields.count >= 2, scanner.equals(fields[0], "btime"), let v = scanner.uint64(fields[1]) { return Double(v) }
+        }
+        return 0
+    }
+}
+
+/// Details read only for the processes a check matched.
+struct ProcessDetails {
+    var openFiles: Int?
+    var maxOpenFiles: Double?
+    var swappedBytes: UInt64?
+
+    static func read(pid: Int32, paths: HostPaths) -> ProcessDetails {
+        let dir = paths.proc(String(pid))
+        var details = ProcessDetails()
+        details.openFiles = ByteFile.listDirectory(dir + "/fd")?.count
+        if let limits = try? ByteFile.load(dir + "/limits", limit: 64 << 10) {
+            var scanner = ByteScanner(limits)
+            while let line = scanner.nextLine() {
+                guard scanner.hasPrefix(line, "Max open files") else { continue }
+                let fields = scanner.fields(line)
+                if fields.count >= 4 { details.maxOpenFiles = scanner.double(fields[3]) }
+            }
+        }
+        if let status = try? ByteFile.load(dir + "/status", limit: 64 << 10) {
+            var scanner = ByteScanner(status)
+            while let line = scanner.nextLine() {
+                guard scanner.hasPrefix(line, "VmSwap:") else { continue }
+                let fields = scanner.fields(line)
+                if fields.count >= 2, let kb = scanner.uint64(fields[1]) { details.swappedBytes = kb * 1024 }
+            }
+        }
+        return details
+    }
+}

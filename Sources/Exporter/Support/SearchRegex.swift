@@ -1,0 +1,83 @@
+import Foundation
+
+/// An unanchored regular expression, matched the way Go's `regexp.MatchString` does
+/// (node_exporter's exclusion flags and process-exporter's cmdline patterns rely on
+/// searching, with explicit `^`/`$` where they want anchoring).
+///
+/// Go's `(?P<name>...)` group syntax is accepted and rewritten for ICU.
+final class SearchRegex: Sendable, CustomStringConvertible {
+    let pattern: String
+    /// Named capture groups, in the order they open.
+    let groupNames: [String]
+    private let regex: NSRegularExpression
+
+    init(_ pattern: String) throws(RegexSyntaxError) {
+        self.pattern = pattern
+        let translated = pattern.replacingOccurrences(of: "(?P<", with: "(?<")
+        do {
+            regex = try NSRegularExpression(pattern: translated, options: [])
+        } catch {
+            throw RegexSyntaxError(pattern: pattern)
+        }
+        groupNames = Self.namedGroups(in: translated)
+    }
+
+    var description: String { pattern }
+
+    func matches(_ s: String) -> Bool {
+        regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) != nil
+    }
+
+    /// The first match's numbered groups (index 0 is the whole match) and named groups;
+    /// nil when there is no match. A group that did not take part is "".
+    func captures(in s: String) -> (numbered: [String], named: [String: String])? {
+        guard let m = regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) else { return nil }
+        var numbered: [String] = []
+        for i in 0 ..< m.numberOfRanges {
+            let r = m.range(at: i)
+            numbered.append(r.location == NSNotFound ? "" : (Range(r, in: s).map { String(s[$0]) } ?? ""))
+        }
+        var named: [String: String] = [:]
+        for name in groupNames {
+            let r = m.range(withName: name)
+            named[name] = r.location == NSNotFound ? "" : (Range(r, in: s).map { String(s[$0]) } ?? "")
+        }
+        return (numbered, named)
+    }
+
+    private static func namedGroups(in pattern: String) -> [String] {
+        var names: [String] = []
+        let chars = Array(pattern.utf8)
+        var i = 0
+        while i < chars.count {
+            if chars[i] == UInt8(ascii: "\\") { i += 2; continue }
+            if chars[i] == UInt8(ascii: "("), i + 3 < chars.count, chars[i + 1] == UInt8(ascii: "?"), chars[i + 2] == UInt8(ascii: "<"),
+               chars[i + 3] != UInt8(ascii: "="), chars[i + 3] != UInt8(ascii: "!") {
+                var j = i + 3
+                while j < chars.count, chars[j] != UInt8(ascii: ">") { j += 1 }
+                names.append(String(decoding: chars[(i + 3) ..< min(j, chars.count)], as: UTF8.self))
+                i = j
+            }
+            i += 1
+        }
+        return names
+    }
+}
+
+/// A regular expression that does not compile.
+public struct RegexSyntaxError: Error, CustomStringConvertible, Sendable {
+    public let pattern: String
+    public var description: String { "invalid regular expression \"\(pattern)\"" }
+}
+
+/// node_exporter's include/exclude device filter: include wins when set.
+struct DeviceFilter: Sendable {
+    let include: SearchRegex?
+    let exclude: SearchRegex?
+
+    func ignored(_ name: String) -> Bool {
+        if let include { return !include.matches(name) }
+        if let exclude { return exclude.matches(name) }
+        return false
+    }
+}
