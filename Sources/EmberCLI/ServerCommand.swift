@@ -49,6 +49,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log.level"), help: "Only log messages with the given severity or above: debug, info, warn, error.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("checks.file"), help: "Checks file (YAML or JSON) for the built-in exporter at /exporter/metrics.")
+    var checksFile: String?
+
     func validate() throws {
         guard ListenAddress(listenAddress) != nil else { throw ValidationError("invalid --web.listen-address \"\(listenAddress)\": expected host:port") }
         for (flag, value) in [("storage.tsdb.retention.time", retentionTime), ("query.timeout", queryTimeout), ("query.lookback-delta", lookbackDelta)] {
@@ -73,6 +76,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.queryMaxSamples = queryMaxSamples
         options.lookbackDelta = PromDuration(lookbackDelta)!
         options.logLevel = logLevel
+        options.checksFile = checksFile
         let logger = makeLogger(label: "ember.server", level: logLevel)
         let server: EmberServer
         do {

@@ -37,6 +37,7 @@ public final class EmberServer: Sendable {
         registerUIRoutes(router)
         registerQueryRoutes(router)
         registerCardinalityRoutes(router)
+        registerExporterRoute(router, path: "/exporter/metrics", exporter: state.exporter)
         var app = Application(
             router: router,
             server: try serverBuilder(),

@@ -31,12 +31,15 @@ public struct ServerOptions: Sendable {
     public var lookbackDelta = PromDuration(milliseconds: 300_000)
     /// `--log.level`
     public var logLevel = "info"
+    /// `--checks.file`: checks for the built-in exporter (served at /exporter/metrics).
+    public var checksFile: String?
 
     public init() {}
 
     /// The flags as /api/v1/status/flags reports them.
     public var flagMap: [(String, String)] {
         [
+            ("checks.file", checksFile ?? ""),
             ("config.file", configFile ?? ""),
             ("log.level", logLevel),
             ("query.lookback-delta", lookbackDelta.description),

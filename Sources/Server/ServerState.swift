@@ -1,4 +1,5 @@
 import Config
+import Exporter
 import Foundation
 import Logging
 import Model
@@ -16,6 +17,8 @@ final class ServerState: Sendable {
     let engine: Engine
     let queryLimiter: ConcurrencyLimiter
     let queryStats = QueryStats()
+    /// The built-in host exporter the embedded default configuration scrapes.
+    let exporter: Exporter
     private let current: Mutex<Current>
 
     struct Current {
@@ -42,6 +45,13 @@ final class ServerState: Sendable {
         engine = Engine(EngineOptions(lookbackDelta: options.lookbackDelta.milliseconds, maxSamples: options.queryMaxSamples,
                                       timeoutSeconds: options.queryTimeout.seconds))
         queryLimiter = ConcurrencyLimiter(limit: options.queryMaxConcurrency)
+        do {
+            let checks = try options.checksFile.map { try ChecksFile.load($0) } ?? ChecksConfig()
+            exporter = try Exporter(config: checks, options: ExporterOptions())
+        } catch {
+            try? storage.close()
+            throw ServerError.config("built-in exporter: \(error)")
+        }
     }
 
     var config: PrometheusConfig { current.withLock { $0.config } }

@@ -52,3 +52,35 @@ import TestSupport
         #expect((r.stdout + r.stderr).contains("/nonexistent/prometheus.yml"))
     }
 }
+
+/// `ember exporter` as a separate process, scraped over loopback.
+@Suite struct ExporterCommandTests {
+    var ember: String { TestPaths.productsDir.appendingPathComponent("ember").path }
+
+    @Test func exporterServesNodeMetricsAndChecks() throws {
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let checks = dir.appendingPathComponent("checks.yml")
+        try "checks:\n  - name: tmp_exists\n    type: file\n    path: /tmp\n".write(to: checks, atomically: true, encoding: .utf8)
+        let port = Loopback.freePort()
+        let p = try ChildProcess(ember, ["exporter", "--web.listen-address", "127.0.0.1:\(port)", "--checks.file", checks.path])
+        defer { p.stop() }
+        #expect(Loopback.waitUntilHealthy(port: port, timeoutSeconds: 30), "stderr: \(p.stderr)")
+        let metrics = try #require(Loopback.request(port: port, path: "/metrics", timeoutSeconds: 20))
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("# TYPE node_cpu_seconds_total counter"))
+        #expect(metrics.body.contains("ember_check_success{check=\"tmp_exists\"} 1"), "\(metrics.body.suffix(2000))")
+    }
+
+    @Test func checkChecksLocatesErrors() throws {
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yml")
+        try "checks:\n  - name: x\n    type: file\n    path: /tmp\n    bogus: 1\n".write(to: bad, atomically: true, encoding: .utf8)
+        let r = try ChildProcess.run(ember, ["check", "checks", bad.path])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("bad.yml:5:5"), "\(r.stdout)")
+        let example = TestPaths.repoRoot.appendingPathComponent("examples/checks.yml").path
+        #expect(try ChildProcess.run(ember, ["check", "checks", example]).status == 0)
+    }
+}

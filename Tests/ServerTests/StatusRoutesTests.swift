@@ -87,6 +87,14 @@ import TestSupport
         }
     }
 
+    @Test func builtInExporterIsServed() async throws {
+        try await withServer { port in
+            let r = try #require(await Loopback.request(port: port, path: "/exporter/metrics", timeoutSeconds: 20))
+            #expect(r.status == 200)
+            #expect(r.body.contains("# TYPE node_memory_MemTotal_bytes gauge"))
+        }
+    }
+
     @Test func listenAddressParsing() {
         #expect(ListenAddress("127.0.0.1:9090") == ListenAddress(host: "127.0.0.1", port: 9090))
         #expect(ListenAddress(":9090") == ListenAddress(host: "0.0.0.0", port: 9090))
