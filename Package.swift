@@ -48,7 +48,7 @@ var targets: [Target] = [
     .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient"], exclude: ["Fixtures"]),
     .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["Fixtures"]),
     .testTarget(name: "TSDBTests", dependencies: ["TSDB"]),
-    .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB"]),
+    .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB", "PromQL", "TestSupport"]),
     .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
     .testTarget(name: "TemplateTests", dependencies: ["Template"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),

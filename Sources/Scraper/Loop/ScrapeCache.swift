@@ -34,7 +34,8 @@ struct ScrapeCache {
     private var buckets: [Int: Int32] = [:]
     /// Number of completed scrape iterations; entries seen in iteration `iteration - 1`
     /// formed the previous successful scrape's series.
-    private(set) var iteration = 1
+    /// Starts at 2 so that a new entry's `lastSeen` of 0 never reads as "seen in the previous scrape".
+    private(set) var iteration = 2
 
     var count: Int { entries.count }
 
