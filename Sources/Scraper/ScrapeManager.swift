@@ -154,9 +154,17 @@ private actor Coordinator {
         seed = newSeed
         var next: [String: ScrapePool] = [:]
         for job in config.scrapeConfigs {
-            if let existing = pools[job.jobName], existing.config == job, !seedChanged {
-                next[job.jobName] = existing
-                continue
+            if let existing = pools[job.jobName], !seedChanged {
+                let current = await existing.config
+                if current == job {
+                    next[job.jobName] = existing
+                    continue
+                }
+                if current.withoutDiscovery == job.withoutDiscovery {
+                    await existing.updateDiscovery(job)
+                    next[job.jobName] = existing
+                    continue
+                }
             }
             var handover: [UInt64: LoopHandover] = [:]
             if let existing = pools[job.jobName] { handover = await existing.stop(staleness: false) }
@@ -187,5 +195,16 @@ private actor Coordinator {
         for pool in pools.values { await pool.awaitEndOfRun() }
         for pool in retired { await pool.awaitEndOfRun() }
         retired = []
+    }
+}
+
+extension ScrapeConfig {
+    /// The config with its service discovery blanked, to tell a change of targets
+    /// (handled by discovery) from a change of how targets are scraped (a pool restart).
+    var withoutDiscovery: ScrapeConfig {
+        var c = self
+        c.staticConfigs = []
+        c.fileSDConfigs = []
+        return c
     }
 }

@@ -14,13 +14,20 @@ struct PoolSnapshot: Sendable {
 }
 
 /// What a stopped loop hands to its successor when a job's config changes.
-typealias LoopHandover = (lastAppendTime: Timestamp?, series: [Labels])
+struct LoopHandover: Sendable {
+    var lastAppendTime: Timestamp?
+    /// The target's series of its last scrape.
+    var series: [Labels]
+    /// Its report series (`up`, ...), which only need markers if the target is gone.
+    var reportSeries: [Labels]
+}
 
 /// The scrape loops of one job: discovery feeds it target groups, it keeps one
 /// loop per distinct target (labels and URL) and starts and stops loops as
 /// targets come and go.
 actor ScrapePool {
-    nonisolated let config: ScrapeConfig
+    /// The job's config; only its discovery part changes in place (`updateDiscovery`).
+    private(set) var config: ScrapeConfig
     nonisolated let snapshot = Mutex(PoolSnapshot())
     private let storage: any Appendable
     private let client: HTTPClient
@@ -57,12 +64,30 @@ actor ScrapePool {
     /// pool of the same job, per target hash.
     func start(handover: [UInt64: LoopHandover] = [:]) {
         inherited = handover
+        startDiscovery()
+    }
+
+    /// Takes a config that differs from the current one only in service
+    /// discovery: loops of targets that stay keep running.
+    func updateDiscovery(_ newConfig: ScrapeConfig) {
+        discoveryTask?.cancel()
+        config = newConfig
+        startDiscovery()
+    }
+
+    /// Reads the targets once now (so `apply` returns with targets in place),
+    /// then keeps polling the job's files, if it has any.
+    private func startDiscovery() {
+        var discovery = JobDiscovery(config: config)
+        let first = discovery.refresh()
+        sync(first)
+        report(discovery.errors)
+        guard !discovery.fileConfigs.isEmpty else { return }
         let poll = options.fileSDPollInterval
-        let config = config
         discoveryTask = Task { [weak self] in
-            var discovery = JobDiscovery(config: config)
-            var last: [TargetGroup]?
+            var last = first
             while !Task.isCancelled {
+                do { try await Task.sleep(for: poll) } catch { return }
                 let groups = discovery.refresh()
                 let errors = discovery.errors
                 guard let self else { return }
@@ -71,8 +96,6 @@ actor ScrapePool {
                     await self.sync(groups)
                 }
                 await self.report(errors)
-                if discovery.fileConfigs.isEmpty { return }
-                do { try await Task.sleep(for: poll) } catch { return }
             }
         }
     }
@@ -115,6 +138,19 @@ actor ScrapePool {
             startLoop(target)
         }
         order = newOrder
+        if !inherited.isEmpty {
+            // Targets of the previous pool that did not come back: their series end here.
+            let leftovers = inherited
+            inherited = [:]
+            let storage = storage
+            let interval = config.scrapeInterval.milliseconds
+            let id = nextEndOfRunID
+            nextEndOfRunID += 1
+            endOfRunTasks[id] = Task { [weak self] in
+                await Self.writeStaleMarkers(Array(leftovers.values), interval: interval, storage: storage)
+                await self?.endOfRunFinished(id)
+            }
+        }
         let statuses = newOrder.compactMap { loops[$0]?.loop.status }
         snapshot.withLock {
             $0.statuses = statuses
@@ -156,6 +192,21 @@ actor ScrapePool {
             await running.task.value
             await running.loop.writeEndOfRunStaleness()
             await self?.endOfRunFinished(id)
+        }
+    }
+
+    /// Staleness markers for handed-over series, at each one's next scrape time.
+    private static func writeStaleMarkers(_ handovers: [LoopHandover], interval: Int64, storage: any Appendable) async {
+        for handover in handovers {
+            guard let last = handover.lastAppendTime else { continue }
+            let staleTime = last + interval
+            let wait = staleTime - Clock.nowMillis()
+            if wait > 0 {
+                do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
+            }
+            let app = storage.appender()
+            for labels in handover.series + handover.reportSeries { _ = try? app.append(ref: 0, labels: labels, t: staleTime, v: StaleNaN.value) }
+            try? app.commit()
         }
     }
 

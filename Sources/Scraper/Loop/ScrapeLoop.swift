@@ -81,8 +81,8 @@ actor ScrapeLoop {
     }
 
     /// What a successor needs: the last scrape time and its series.
-    func handOver() -> (Timestamp?, [Labels]) {
-        (lastAppendTime, cache.currentSeries().map(\.1) + carriedSeries)
+    func handOver() -> LoopHandover {
+        LoopHandover(lastAppendTime: lastAppendTime, series: cache.currentSeries().map(\.1) + carriedSeries, reportSeries: reportLabels)
     }
 
     /// Scrapes at every interval until the task is cancelled. The first scrape
