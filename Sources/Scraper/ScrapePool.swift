@@ -164,7 +164,7 @@ actor ScrapePool {
             discoveredLabels: target.discoveredLabels, labels: target.labels, scrapePool: config.jobName,
             scrapeURL: target.url, globalURL: globalURL(target), lastError: "", lastScrape: nil, lastScrapeDuration: 0,
             health: .unknown, scrapeInterval: target.interval, scrapeTimeout: target.timeout,
-            rejectedSamples: 0, missedScrapes: 0, scrapes: 0))
+            rejectedSamples: 0, missedScrapes: 0, scrapes: 0, failedScrapes: 0))
         let loop = ScrapeLoop(settings: settings, status: status, storage: storage, client: client, logger: logger)
         let handover = inherited.removeValue(forKey: target.hash)
         let seed = offsetSeed

@@ -191,6 +191,7 @@ actor ScrapeLoop {
             s.health = failure == nil ? .up : .down
             s.rejectedSamples += rejected
             s.scrapes += 1
+            if failure != nil { s.failedScrapes += 1 }
         }
         if let metadata {
             status.metadata.withLock { if $0 != metadata { $0 = metadata } }

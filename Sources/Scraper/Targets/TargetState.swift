@@ -31,6 +31,8 @@ public struct TargetState: Sendable, Hashable {
     public var missedScrapes: Int
     /// Successful and failed scrapes since the target was created.
     public var scrapes: Int
+    /// Failed scrapes since the target was created.
+    public var failedScrapes: Int
 }
 
 /// A target that target relabeling dropped, for `/api/v1/targets?state=dropped`.
