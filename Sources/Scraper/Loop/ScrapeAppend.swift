@@ -18,7 +18,7 @@ extension ScrapeLoop {
             case .series(_, let value, let timestamp):
                 counts.scraped += 1
                 let (index, isNew) = try cacheEntry(parser)
-                guard let labels = cache[index].labels else {
+                guard let labels = cache.labels(at: index) else {
                     cache.markSeen(index, ref: 0, tracksStaleness: false)
                     continue
                 }
@@ -28,7 +28,7 @@ extension ScrapeLoop {
                     throw ScrapeError("sample limit exceeded (limit: \(sampleLimit))")
                 }
                 let explicit = honorTimestamps ? timestamp : nil
-                var ref = cache[index].ref
+                var ref = cache.ref(at: index)
                 do {
                     ref = try app.append(ref: ref, labels: labels, t: explicit ?? t, v: value)
                 } catch let error as AppendError {
@@ -56,7 +56,7 @@ extension ScrapeLoop {
 
     /// The cache entry of the parser's current series, creating it (labels,
     /// target labels, metric relabeling, limit checks) on a miss.
-    private func cacheEntry(_ parser: ExpositionParser) throws -> (Int, Bool) {
+    private func cacheEntry(_ parser: borrowing ExpositionParser) throws -> (Int, Bool) {
         let (found, hash) = parser.withRawSeries { raw -> (Int?, Int) in
             let hash = ScrapeCache.hash(raw)
             return (cache.find(raw, hash: hash), hash)

@@ -82,19 +82,24 @@ struct ScrapeCache {
         entries[index].tracksStaleness = tracksStaleness
     }
 
-    subscript(index: Int) -> Entry { entries[index] }
+    /// The final labels of an entry (nil: dropped by metric relabeling).
+    func labels(at index: Int) -> Labels? { entries[index].labels }
+
+    func ref(at index: Int) -> SeriesRef { entries[index].ref }
 
     /// Series of the previous scrape that this scrape did not append (and whose
     /// final labels no series of this scrape has): the ones to mark stale.
     func vanishedSeries() -> [(SeriesRef, Labels)] {
+        // Index loops: iterating the entries by value would retain each key and label set.
         var vanished: [(SeriesRef, Labels)] = []
-        for e in entries where e.lastSeen == iteration - 1 && e.tracksStaleness {
-            if let labels = e.labels { vanished.append((e.ref, labels)) }
+        let previous = iteration - 1
+        for i in entries.indices where entries[i].lastSeen == previous && entries[i].tracksStaleness {
+            if let labels = entries[i].labels { vanished.append((entries[i].ref, labels)) }
         }
         if vanished.isEmpty { return vanished }
         // Two raw series can map to the same labels after relabeling: still alive if either is.
         var alive = Set<SeriesRef>()
-        for e in entries where e.lastSeen == iteration { alive.insert(e.ref) }
+        for i in entries.indices where entries[i].lastSeen == iteration { alive.insert(entries[i].ref) }
         return vanished.filter { !alive.contains($0.0) }
     }
 
@@ -110,7 +115,9 @@ struct ScrapeCache {
     /// (their staleness markers are written by then).
     mutating func finishIteration() {
         iteration += 1
-        let dead = entries.reduce(0) { $0 + ($1.lastSeen < iteration - 2 ? 1 : 0) }
+        var dead = 0
+        let horizon = iteration - 2
+        for i in entries.indices where entries[i].lastSeen < horizon { dead += 1 }
         if dead > 64 && dead * 4 > entries.count { compact() }
     }
 
