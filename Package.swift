@@ -50,7 +50,7 @@ var targets: [Target] = [
     // Child process of the TSDB crash test (appends, acknowledges, gets SIGKILLed).
     .executableTarget(name: "TSDBCrashChild", dependencies: ["TSDB", "Storage", "Model"], path: "Tests/TSDBCrashChild"),
     .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBCrashChild"]),
-    .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB"]),
+    .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB", "PromQL", "TestSupport"]),
     .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
     .testTarget(name: "TemplateTests", dependencies: ["Template"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),

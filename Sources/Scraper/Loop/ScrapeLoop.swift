@@ -1,0 +1,247 @@
+import Config
+import HTTPClient
+import Logging
+import Model
+import Storage
+import Synchronization
+
+/// Everything a loop needs to know about its target and job.
+struct LoopSettings: Sendable {
+    let target: ScrapeTarget
+    let job: String
+    let request: ScrapeRequestTemplate
+    let labeler: SampleLabeler
+    let limits: ScrapeLimits
+    let honorTimestamps: Bool
+    let trackTimestampsStaleness: Bool
+    let fallbackFormat: ExpositionFormat?
+    let validationScheme: NameValidationScheme
+
+    init(target: ScrapeTarget, config: ScrapeConfig) {
+        self.target = target
+        job = config.jobName
+        request = ScrapeRequestTemplate(target: target, config: config)
+        labeler = SampleLabeler(targetLabels: target.labels, honorLabels: config.honorLabels,
+                                metricRelabelConfigs: config.metricRelabelConfigs)
+        limits = config.limits
+        honorTimestamps = config.honorTimestamps
+        trackTimestampsStaleness = config.trackTimestampsStaleness
+        switch config.fallbackScrapeProtocol {
+        case .openMetricsText0_0_1, .openMetricsText1_0_0: fallbackFormat = .openMetrics
+        case .prometheusText0_0_4, .prometheusText1_0_0: fallbackFormat = .prometheusText
+        case .prometheusProto, nil: fallbackFormat = nil
+        }
+        validationScheme = config.metricNameValidationScheme
+    }
+
+    var intervalMillis: Int64 { target.interval.milliseconds }
+}
+
+/// The published, lock-protected view of a loop, read by the targets API.
+final class LoopStatus: Sendable {
+    let state: Mutex<TargetState>
+    let metadata = Mutex<[String: MetricMetadata]>([:])
+
+    init(_ state: TargetState) { self.state = Mutex(state) }
+}
+
+/// Scrapes one target at its interval, commits each scrape atomically and
+/// writes staleness markers, like one Prometheus scrape loop.
+actor ScrapeLoop {
+    nonisolated let settings: LoopSettings
+    nonisolated let status: LoopStatus
+    let storage: any Appendable
+    let client: HTTPClient
+    let logger: Logger
+
+    var cache = ScrapeCache()
+    /// Timestamp of the last scrape's samples (aligned), nil before the first.
+    var lastAppendTime: Timestamp?
+    /// Series a predecessor loop (before a config change) scraped last; they get
+    /// staleness markers if this loop's first scrape does not produce them again.
+    var carriedSeries: [Labels] = []
+    var reportRefs = [SeriesRef](repeating: 0, count: ReportSeries.names.count)
+    let reportLabels: [Labels]
+
+    init(settings: LoopSettings, status: LoopStatus, storage: any Appendable, client: HTTPClient, logger: Logger) {
+        self.settings = settings
+        self.status = status
+        self.storage = storage
+        self.client = client
+        var logger = logger
+        logger[metadataKey: "target"] = "\(settings.target.url)"
+        self.logger = logger
+        reportLabels = ReportSeries.names.map { settings.target.labels.setting(LabelName.metricName, $0) }
+    }
+
+    /// Takes over the staleness state of the loop this one replaces.
+    func inherit(lastAppendTime: Timestamp?, series: [Labels]) {
+        self.lastAppendTime = lastAppendTime
+        carriedSeries = series
+    }
+
+    /// What a successor needs: the last scrape time and its series.
+    func handOver() -> LoopHandover {
+        LoopHandover(lastAppendTime: lastAppendTime, series: cache.currentSeries().map(\.1) + carriedSeries, reportSeries: reportLabels)
+    }
+
+    /// Scrapes at every interval until the task is cancelled. The first scrape
+    /// waits for the target's offset within the interval (see `ScrapeTarget.offsetMillis`).
+    func run(offsetSeed: UInt64?) async {
+        let interval = Duration.milliseconds(settings.intervalMillis)
+        if let seed = offsetSeed {
+            let intervalMs = settings.intervalMillis
+            let base = intervalMs - Clock.nowMillis() % intervalMs
+            var wait = base + settings.target.offsetMillis(seed: seed)
+            if wait > intervalMs { wait -= intervalMs }
+            do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
+        }
+        var tick = ContinuousClock.now
+        while !Task.isCancelled {
+            await scrapeAndReport()
+            tick += interval
+            let now = ContinuousClock.now
+            if tick < now {
+                // The scrape overran: skip the ticks that already passed, as a Go ticker drops them.
+                let behind = Int((now - tick) / interval) + 1
+                tick += interval * behind
+                status.state.withLock { $0.missedScrapes += behind }
+            }
+            do { try await Task.sleep(until: tick, clock: .continuous) } catch { return }
+        }
+    }
+
+    /// The scrape timestamp: snapped to the previous one plus the interval when
+    /// within 2ms (at most 1% of the interval), so chunk timestamps stay regular.
+    func appendTime(now: Timestamp) -> Timestamp {
+        guard let last = lastAppendTime else { return now }
+        let interval = settings.intervalMillis
+        let tolerance = min(interval / 100, 2)
+        let elapsed = now - last
+        if elapsed > interval - tolerance && elapsed < interval + tolerance { return last + interval }
+        return now
+    }
+
+    /// One scrape: fetch, parse, append, commit; on any failure roll back and
+    /// commit only staleness markers and the report series with `up` 0.
+    func scrapeAndReport() async {
+        let wallStart = Clock.nowMillis()
+        let startNanos = Clock.monotonicNanos()
+        let t = appendTime(now: wallStart)
+        var counts = ScrapeCounts()
+        var failure: String?
+        var metadata: [String: MetricMetadata] = [:]
+        do {
+            let response = try await client.execute(try settings.request.request())
+            if Task.isCancelled { return }
+            guard response.isSuccess else { throw ScrapeError("server returned HTTP status \(response.statusLine)") }
+            let format = try detectFormat(response.headers["Content-Type"])
+            let app = storage.appender()
+            do {
+                counts = try appendPayload(response.body, format: format, to: app, at: t, metadata: &metadata)
+                let duration = Double(Clock.monotonicNanos() - startNanos) / 1e9
+                appendReport(app, at: t, up: true, duration: duration, counts: counts)
+                try app.commit()
+            } catch {
+                app.rollback()
+                throw error
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            if Task.isCancelled { return }
+            failure = "\(error)"
+            counts = ScrapeCounts()
+            cache.revertIteration()
+            let app = storage.appender()
+            appendStaleMarkers(app, at: t, series: cache.vanishedSeries().map(\.1) + carriedSeries)
+            appendReport(app, at: t, up: false, duration: Double(Clock.monotonicNanos() - startNanos) / 1e9, counts: counts)
+            do { try app.commit() } catch { logger.warning("committing a failed scrape's report: \(error)") }
+            logger.debug("scrape failed: \(failure ?? "")")
+        }
+        carriedSeries = []
+        cache.finishIteration()
+        lastAppendTime = t
+        publish(start: wallStart, duration: Double(Clock.monotonicNanos() - startNanos) / 1e9, failure: failure,
+                rejected: counts.rejected, metadata: failure == nil ? metadata : nil)
+    }
+
+    private func detectFormat(_ contentType: String?) throws -> ExpositionFormat {
+        let mediaType = contentType.map { raw -> String in
+            let head = raw.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+            return head.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        switch mediaType {
+        case "application/openmetrics-text": return .openMetrics
+        case "text/plain": return .prometheusText
+        default:
+            if let fallback = settings.fallbackFormat { return fallback }
+            if mediaType.isEmpty {
+                throw ScrapeError("non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target")
+            }
+            throw ScrapeError("received unsupported Content-Type \(quoteLabelValue(contentType ?? "")) and no fallback_scrape_protocol specified for target")
+        }
+    }
+
+    private func publish(start: Timestamp, duration: Double, failure: String?, rejected: Int, metadata: [String: MetricMetadata]?) {
+        status.state.withLock { s in
+            s.lastScrape = start
+            s.lastScrapeDuration = duration
+            s.lastError = failure ?? ""
+            s.health = failure == nil ? .up : .down
+            s.rejectedSamples += rejected
+            s.scrapes += 1
+            if failure != nil { s.failedScrapes += 1 }
+        }
+        if let metadata {
+            status.metadata.withLock { if $0 != metadata { $0 = metadata } }
+        }
+    }
+
+    /// Staleness markers for every series of the last scrape and the report
+    /// series, at the time the next scrape would have happened (as Prometheus
+    /// does when a target goes away). Waits until then unless cancelled.
+    func writeEndOfRunStaleness() async {
+        guard let last = lastAppendTime else { return }
+        let staleTime = last + settings.intervalMillis
+        let wait = staleTime - Clock.nowMillis()
+        if wait > 0 {
+            do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
+        }
+        let app = storage.appender()
+        appendStaleMarkers(app, at: staleTime, series: cache.currentSeries().map(\.1) + carriedSeries + reportLabels)
+        do { try app.commit() } catch { logger.warning("committing staleness markers: \(error)") }
+        carriedSeries = []
+    }
+
+    func appendStaleMarkers(_ app: any Appender, at t: Timestamp, series: [Labels]) {
+        for labels in series {
+            // A marker that is out of order just means newer data exists: nothing to mark.
+            _ = try? app.append(ref: 0, labels: labels, t: t, v: StaleNaN.value)
+        }
+    }
+
+    private func appendReport(_ app: any Appender, at t: Timestamp, up: Bool, duration: Double, counts: ScrapeCounts) {
+        let values = [up ? 1 : 0, duration, Double(counts.scraped), Double(counts.postRelabel), Double(counts.seriesAdded)]
+        for i in values.indices {
+            if let ref = try? app.append(ref: reportRefs[i], labels: reportLabels[i], t: t, v: values[i]) {
+                reportRefs[i] = ref
+            }
+        }
+    }
+}
+
+/// Per-scrape tallies for the report series and the target's state.
+struct ScrapeCounts {
+    var scraped = 0
+    var postRelabel = 0
+    var seriesAdded = 0
+    var rejected = 0
+}
+
+/// The synthetic series every scrape writes, in `reportRefs` order.
+enum ReportSeries {
+    static let names = [
+        "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling", "scrape_series_added",
+    ]
+}
