@@ -37,6 +37,7 @@ public final class EmberServer: Sendable {
         registerUIRoutes(router)
         registerQueryRoutes(router)
         registerCardinalityRoutes(router)
+        registerTargetRoutes(router)
         registerExporterRoute(router, path: "/exporter/metrics", exporter: state.exporter)
         var app = Application(
             router: router,
@@ -47,7 +48,7 @@ public final class EmberServer: Sendable {
             },
             logger: logger
         )
-        app.addServices(SignalReloadService(state: state, logger: logger))
+        app.addServices(SignalReloadService(state: state, logger: logger), ScrapeService(state: state))
         do {
             try await app.runService()
         } catch {
@@ -68,6 +69,18 @@ public enum ServerError: Error, CustomStringConvertible {
     }
 }
 
+/// Runs the scrape loops of the current configuration until shutdown.
+struct ScrapeService: Service {
+    let state: ServerState
+
+    func run() async throws {
+        await state.scrapeManager.apply(state.config)
+        await cancelWhenGracefulShutdown {
+            await state.scrapeManager.run()
+        }
+    }
+}
+
 /// Reloads the configuration on SIGHUP, as Prometheus does.
 struct SignalReloadService: Service {
     let state: ServerState
@@ -77,7 +90,7 @@ struct SignalReloadService: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         for await _ in signals.cancelOnGracefulShutdown() {
             do {
-                try state.reload()
+                try await state.reload()
                 logger.info("Completed loading of configuration file")
             } catch {
                 logger.error("Error reloading config", metadata: ["err": "\(error)"])

@@ -1,9 +1,11 @@
 import Config
 import Exporter
+import HTTPClient
 import Foundation
 import Logging
 import Model
 import PromQL
+import Scraper
 import Storage
 import Synchronization
 import TSDB
@@ -19,6 +21,9 @@ final class ServerState: Sendable {
     let queryStats = QueryStats()
     /// The built-in host exporter the embedded default configuration scrapes.
     let exporter: Exporter
+    /// One libcurl client for every outgoing request (scrapes, notifications).
+    let httpClient: HTTPClient
+    let scrapeManager: ScrapeManager
     private let current: Mutex<Current>
 
     struct Current {
@@ -52,6 +57,12 @@ final class ServerState: Sendable {
             try? storage.close()
             throw ServerError.config("built-in exporter: \(error)")
         }
+        var clientConfig = HTTPClientConfiguration()
+        clientConfig.maxIdleConnections = 1024
+        httpClient = HTTPClient(configuration: clientConfig)
+        var logger = logger
+        logger[metadataKey: "component"] = "scrape"
+        scrapeManager = ScrapeManager(storage: storage, httpClient: httpClient, logger: logger)
     }
 
     var config: PrometheusConfig { current.withLock { $0.config } }
@@ -60,10 +71,12 @@ final class ServerState: Sendable {
     /// The configuration as /api/v1/status/config shows it: defaults filled in, secrets hidden.
     var configYAML: String { config.yaml }
 
-    /// Re-reads the configuration file; on error the running configuration stays.
-    func reload() throws {
+    /// Re-reads the configuration file and applies it; on error the running configuration stays.
+    func reload() async throws {
         do {
             let config = try Self.loadConfig(options)
+            for warning in config.warnings { logger.warning("\(warning)") }
+            await scrapeManager.apply(config)
             current.withLock { $0 = Current(config: config) }
         } catch {
             current.withLock { $0.lastReloadSuccess = false; $0.lastReloadTime = Date() }
@@ -72,6 +85,7 @@ final class ServerState: Sendable {
     }
 
     func close() {
+        httpClient.shutdown()
         do { try storage.close() } catch { logger.error("closing storage failed", metadata: ["err": "\(error)"]) }
     }
 

@@ -14,7 +14,7 @@ extension EmberServer {
                 return plainText("Lifecycle API is not enabled.\n", status: .forbidden)
             }
             do {
-                try state.reload()
+                try await state.reload()
                 return plainText("")
             } catch {
                 return plainText("failed to reload config: \(error)\n", status: .internalServerError)
