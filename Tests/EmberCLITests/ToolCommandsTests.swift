@@ -86,4 +86,14 @@ import TestSupport
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("nots.om:1: sample without a timestamp"), "\(bad.stderr)")
     }
+
+    @Test func benchIngestScrapesSyntheticTargets() throws {
+        let r = try ChildProcess.run(ember, ["bench", "ingest", "--targets", "2", "--series", "100", "--duration", "3s"], timeoutSeconds: 60)
+        #expect(r.status == 0, "\(r.stderr)")
+        let samples = r.stdout.split(separator: "\n").first { $0.hasPrefix("samples ingested:") }
+            .flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        #expect(samples >= 2 * 105, "\(r.stdout)") // at least one scrape of each target, with its 5 report series
+        #expect(r.stdout.contains("failed 0"), "\(r.stdout)")
+        #expect(r.stdout.contains("bytes per sample on disk"))
+    }
 }
