@@ -110,47 +110,59 @@ public final class Exporter: Sendable {
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(options.collectorTimeout.milliseconds))
         let pool = self.pool
         let logger = options.logger
-        let outcomes = await withTaskGroup(of: (Int, MetricSet?, Double, Bool).self) { group in
+        let timeoutSeconds = options.collectorTimeout.seconds
+        let outcomes = await withTaskGroup(of: CollectorRun.self) { group in
             for (i, collector) in collectors.enumerated() {
                 group.addTask {
-                    let started = ContinuousClock.now
-                    let result = await pool.run(deadline: deadline) { () -> (MetricSet, Bool) in
-                        var set = MetricSet()
-                        do {
-                            try collector.collect(into: &set)
-                            return (set, true)
-                        } catch let e as CollectorNoData {
-                            // Like node_exporter: metrics sent before the error still count.
-                            logger.debug("collector returned no data", metadata: ["name": "\(collector.name)", "err": "\(e)"])
-                            return (set, false)
-                        } catch {
-                            logger.error("collector failed", metadata: ["name": "\(collector.name)", "err": "\(error)"])
-                            return (set, false)
-                        }
+                    let run = await pool.run(deadline: deadline) { () -> CollectorRun in
+                        Self.runCollector(collector, index: i, logger: logger)
                     }
-                    if result == nil {
-                        logger.error("collector timed out", metadata: ["name": "\(collector.name)"])
-                    }
-                    return (i, result?.0, seconds(since: started), result?.1 ?? false)
+                    if let run { return run }
+                    logger.error("collector timed out", metadata: ["name": "\(collector.name)"])
+                    return CollectorRun(index: i, metrics: MetricSet(), seconds: timeoutSeconds, success: false)
                 }
             }
-            var all: [(Int, MetricSet?, Double, Bool)] = []
+            var all: [CollectorRun] = []
             for await r in group { all.append(r) }
-            return all.sorted { $0.0 < $1.0 }
+            return all.sorted { $0.index < $1.index }
         }
         var set = MetricSet()
-        for (_, metrics, _, _) in outcomes {
-            if let metrics { set.merge(metrics) }
-        }
+        for run in outcomes { set.merge(run.metrics) }
         if let duration = set.family("node_scrape_collector_duration_seconds", help: "node_exporter: Duration of a collector scrape.", type: .gauge),
            let success = set.family("node_scrape_collector_success", help: "node_exporter: Whether a collector succeeded.", type: .gauge) {
-            for (i, _, seconds, ok) in outcomes {
-                let labels = [LabelPair("collector", collectors[i].name)]
-                set.append(duration, labels: labels, value: seconds)
-                set.append(success, labels: labels, value: ok ? 1 : 0)
+            for run in outcomes {
+                let labels = [LabelPair("collector", collectors[run.index].name)]
+                set.append(duration, labels: labels, value: run.seconds)
+                set.append(success, labels: labels, value: run.success ? 1 : 0)
             }
         }
         return set
+    }
+
+    struct CollectorRun: Sendable {
+        var index: Int
+        var metrics: MetricSet
+        var seconds: Double
+        var success: Bool
+    }
+
+    /// Runs one collector on the calling (pool) thread; timing excludes queueing.
+    static func runCollector(_ collector: any HostCollector, index: Int, logger: Logger) -> CollectorRun {
+        let started = ContinuousClock.now
+        var set = MetricSet()
+        var success = true
+        do {
+            try collector.collect(into: &set)
+        } catch let e as CollectorNoData {
+            // Like node_exporter: success 0, logged at debug, and metrics sent before
+            // the error still count.
+            logger.debug("collector returned no data", metadata: ["name": "\(collector.name)", "err": "\(e)"])
+            success = false
+        } catch {
+            logger.error("collector failed", metadata: ["name": "\(collector.name)", "err": "\(error)"])
+            success = false
+        }
+        return CollectorRun(index: index, metrics: set, seconds: seconds(since: started), success: success)
     }
 
     private func appendCheck(_ check: CheckConfig, _ result: CheckResult, to set: inout MetricSet) {

@@ -18,7 +18,7 @@ struct TextfileCollector: HostCollector {
         if !directory.isEmpty {
             if let names = ByteFile.listDirectory(directory) {
                 for file in names.sorted() where file.hasSuffix(".prom") {
-                    let path = directory.hasSuffix("/") ? directory + file : directory + "/" + file
+                    let path = Self.joinPath(directory, file)
                     do {
                         let mtime = try readFile(path, into: &set)
                         mtimes.append((path, mtime))
@@ -34,6 +34,16 @@ struct TextfileCollector: HostCollector {
             for (path, mtime) in mtimes { set.append(h, labels: [LabelPair("file", path)], value: mtime) }
         }
         set.add("node_textfile_scrape_error", help: "1 if there was an error opening or reading a file, 0 otherwise", type: .gauge, value: errored ? 1 : 0)
+    }
+
+    /// Go's filepath.Join: joined, with repeated and trailing slashes removed, as
+    /// node_exporter names files in labels and HELP.
+    static func joinPath(_ directory: String, _ file: String) -> String {
+        var out = ""
+        for part in (directory + "/" + file).split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+            out += "/" + part
+        }
+        return directory.hasPrefix("/") ? out : String(out.dropFirst())
     }
 
     struct TimestampsNotSupported: Error, CustomStringConvertible {
@@ -53,7 +63,8 @@ struct TextfileCollector: HostCollector {
             guard let h = set.family(family.name, help: help, type: family.type) else { continue }
             for sample in Self.completeLabels(family.samples) { set.append(h, sample: sample) }
         }
-        return Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        // node_exporter 1.5 reports whole seconds.
+        return Double(st.st_mtim.tv_sec)
     }
 
     /// Gives every sample of a family the union of the family's label names, the
