@@ -39,17 +39,16 @@ final class HeadAppender: Appender {
         let outcome: ApplyOutcome = head.lock.withLock {
             let mine = series.stagedBy == id
             if !mine && series.lastValueKnown == false && t == series.lastTime { head.ensureLastValueLocked(series) }
-            let outcome = Head.check(t: t, bits: bits,
-                                     lastTime: mine ? series.stagedTime : series.lastTime,
-                                     lastBits: mine ? series.stagedBits : series.lastValueBits)
+            let previous = mine ? staged[Int(series.stagedIndex)] : nil
+            let outcome = Head.check(t: t, bits: bits, lastTime: previous?.t ?? series.lastTime,
+                                     lastBits: previous?.v.bitPattern ?? series.lastValueBits)
             guard case .appended = outcome else { return outcome }
             if !mine {
                 series.pendingAppenders &+= 1
                 touched.append(series)
                 series.stagedBy = id
             }
-            series.stagedTime = t
-            series.stagedBits = bits
+            series.stagedIndex = Int32(truncatingIfNeeded: staged.count)
             return outcome
         }
         switch outcome {

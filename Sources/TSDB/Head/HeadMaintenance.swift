@@ -43,7 +43,12 @@ extension Head {
         lock.withLock {
             for s in ticket.newSeries { s.indexed = true }
             for (s, count, maxTime) in ticket.flushed {
-                s.pendingChunks.removeFirst(min(count, s.pendingChunks.count))
+                if count >= s.pendingChunks.count {
+                    // A fresh empty array frees the buffer; removeFirst would keep it.
+                    s.pendingChunks = []
+                } else {
+                    s.pendingChunks.removeFirst(count)
+                }
                 s.persistedMaxTime = max(s.persistedMaxTime, maxTime)
             }
             unindexed.removeAll { $0.indexed }
