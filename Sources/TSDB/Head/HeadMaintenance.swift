@@ -107,11 +107,13 @@ extension Head {
             guard maxTime != .min else { return 0 }
             let horizon = maxTime &- idle
             var gone = Set<UInt64>()
+            var evicted: [MemSeries] = []
             var pairs = Set<UInt32>()
             for s in byID.values {
                 guard s.pendingAppenders == 0, s.chunk.count == 0, s.pendingChunks.isEmpty,
                       s.lastTime < horizon, s.indexed || !s.walLogged else { continue }
                 gone.insert(s.id)
+                evicted.append(s)
                 pairs.formUnion(s.pairs)
                 if s.lastTime != .min { outsideMaxTime = max(outsideMaxTime, s.lastTime) }
                 if !s.indexed {
@@ -119,7 +121,7 @@ extension Head {
                 }
             }
             guard !gone.isEmpty else { return 0 }
-            for id in gone { byID[id] = nil }
+            for s in evicted { removeLocked(s) }
             postings.remove(gone, pairs: pairs)
             unindexed.removeAll { gone.contains($0.id) }
             stats.seriesEvicted.add(gone.count)

@@ -31,6 +31,8 @@ final class MemSeries {
     var isolation: [IsolationMark]?
     /// WAL segment of the open chunk's first sample (-1 when the chunk is empty).
     var chunkFirstWALSegment: Int32 = -1
+    /// Index in the head's slot array (see `Head.ref(of:)`).
+    var slot: Int32 = -1
     /// The appender with a staged sample for this series, and that sample's
     /// index in its staging array.
     var stagedBy: UInt32 = 0
