@@ -15,8 +15,9 @@ public struct TSDBOptions: Sendable {
 
     /// A head chunk is sealed at this many samples...
     public var maxSamplesPerChunk = 240
-    /// ...or when its encoded bytes reach this (bounds head memory per series)...
-    public var maxHeadChunkBytes = 512
+    /// ...or when its encoded bytes reach this: bounds head memory per series
+    /// (340 keeps the chunk buffer within its 364-byte growth step)...
+    public var maxHeadChunkBytes = 340
     /// ...or when a sample crosses the next multiple of this span (ms), so
     /// chunks of all series share boundaries and an idle series' chunk is
     /// sealed once the head has moved a full span past it.
