@@ -32,7 +32,8 @@ public final class BulkAppender {
         self.db = db
         writer = ChunkSegmentWriter(segments: db.segments, maxBytes: db.options.chunkSegmentBytes,
                                     maxSpan: db.options.chunkSegmentSpanMilliseconds)
-        limits = ChunkLimits(maxSamples: db.options.bulkMaxSamplesPerChunk, range: db.options.chunkRangeMilliseconds)
+        limits = ChunkLimits(maxSamples: db.options.bulkMaxSamplesPerChunk, maxBytes: .max,
+                             range: db.options.chunkRangeMilliseconds)
     }
 
     deinit {

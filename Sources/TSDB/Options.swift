@@ -15,6 +15,9 @@ public struct TSDBOptions: Sendable {
 
     /// A head chunk is sealed at this many samples...
     public var maxSamplesPerChunk = 240
+    /// ...or when its encoded bytes reach this: bounds head memory per series
+    /// (340 keeps the chunk buffer within its 364-byte growth step)...
+    public var maxHeadChunkBytes = 340
     /// ...or when a sample crosses the next multiple of this span (ms), so
     /// chunks of all series share boundaries and an idle series' chunk is
     /// sealed once the head has moved a full span past it.
@@ -51,6 +54,7 @@ public struct TSDBOptions: Sendable {
         guard (1...Int(UInt16.max)).contains(maxSamplesPerChunk), (1...Int(UInt16.max)).contains(bulkMaxSamplesPerChunk) else {
             throw TSDBError.invalidOption("samples per chunk must be between 1 and 65535")
         }
+        guard maxHeadChunkBytes >= 16 else { throw TSDBError.invalidOption("head chunk size must be at least 16 bytes") }
         guard chunkRangeMilliseconds > 0, chunkSegmentSpanMilliseconds > 0 else {
             throw TSDBError.invalidOption("chunk ranges must be positive")
         }

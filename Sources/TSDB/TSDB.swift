@@ -73,7 +73,8 @@ public final class TSDB: Storage, @unchecked Sendable {
         writer = ChunkSegmentWriter(segments: segments, maxBytes: options.chunkSegmentBytes,
                                     maxSpan: options.chunkSegmentSpanMilliseconds)
         let head = Head(symbols: opened.symbols, index: opened.index, writer: writer, stats: counters,
-                        limits: ChunkLimits(maxSamples: options.maxSamplesPerChunk, range: options.chunkRangeMilliseconds),
+                        limits: ChunkLimits(maxSamples: options.maxSamplesPerChunk, maxBytes: options.maxHeadChunkBytes,
+                                            range: options.chunkRangeMilliseconds),
                         nextSeriesID: opened.nextSeriesID)
         self.head = head
         let symbols = opened.symbols
@@ -127,7 +128,7 @@ public final class TSDB: Storage, @unchecked Sendable {
             commitLock.withLock { wal.close() }
         }
         segments.dropMappings()
-        index.close()
+        index.close(compactBelow: 64 << 20)
         lockFile.release()
         if let firstError { throw firstError }
     }

@@ -230,7 +230,9 @@ final class ChunkSegmentWriter: @unchecked Sendable {
         try FileIO.sync(fd, path: p)
         lock.withLock {
             guard let i = open.firstIndex(where: { $0.id == seg.id }) else { return }
-            open[i].buffer.bytes.removeFirst(pending)
+            // Rebuild rather than removeFirst: the buffer would keep the capacity
+            // of its largest burst (all series sealing at once) forever.
+            open[i].buffer = DiskBuffer(bytes: Array(open[i].buffer.bytes[pending...]))
             open[i].written = written
             let o = open[i]
             segments.update(o.id, durableSize: written, minTime: o.minTime, maxTime: o.maxTime,

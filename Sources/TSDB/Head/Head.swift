@@ -16,6 +16,10 @@ final class Head: @unchecked Sendable {
 
     // Guarded by `lock`.
     var byID: [UInt64: MemSeries] = [:]
+    /// Head series by slot: the appender's ref fast path indexes this array
+    /// instead of hashing into `byID`.
+    var slots: ContiguousArray<MemSeries?> = []
+    var freeSlots: [Int32] = []
     /// Label hash -> id, for every known series; `collisions` holds the
     /// extra ids when different label sets share a hash.
     var known: [UInt64: UInt64] = [:]
@@ -91,6 +95,42 @@ final class Head: @unchecked Sendable {
 
     func series(id: UInt64) -> MemSeries? { lock.withLock { byID[id] } }
 
+    /// The ref appenders hand out: slot + 1 in the high half, the id's low
+    /// half below, so a ref whose slot was reused by another series misses.
+    static func ref(of s: MemSeries) -> UInt64 {
+        UInt64(UInt32(bitPattern: s.slot) &+ 1) << 32 | (s.id & 0xffff_ffff)
+    }
+
+    /// The series behind a ref, if it is still in the head. Caller holds the lock.
+    @inline(__always)
+    func seriesLocked(ref: UInt64) -> MemSeries? {
+        let slot = Int(ref >> 32) &- 1
+        guard slot >= 0, slot < slots.count, let s = slots[slot], s.id & 0xffff_ffff == ref & 0xffff_ffff else { return nil }
+        return s
+    }
+
+    /// Adds a series to the maps and postings. Caller holds the lock.
+    private func insertLocked(_ s: MemSeries) {
+        if let free = freeSlots.popLast() {
+            s.slot = free
+            slots[Int(free)] = s
+        } else {
+            s.slot = Int32(slots.count)
+            slots.append(s)
+        }
+        byID[s.id] = s
+        postings.add(s.id, pairs: s.pairs)
+    }
+
+    /// Removes series from the maps (postings are updated by the caller in bulk).
+    func removeLocked(_ s: MemSeries) {
+        byID[s.id] = nil
+        if s.slot >= 0, Int(s.slot) < slots.count, slots[Int(s.slot)] === s {
+            slots[Int(s.slot)] = nil
+            freeSlots.append(s.slot)
+        }
+    }
+
     /// The head series for `labels`, activating it from the index or
     /// creating it when needed. `created` tells whether it is new.
     func getOrCreate(_ labels: Labels) throws -> MemSeries {
@@ -131,8 +171,7 @@ final class Head: @unchecked Sendable {
             s.persistedMaxTime = maxTime
             s.lastValueKnown = false
         }
-        byID[id] = s
-        postings.add(id, pairs: pairs)
+        insertLocked(s)
         return s
     }
 
@@ -144,9 +183,8 @@ final class Head: @unchecked Sendable {
             }
             let s = MemSeries(id: nextSeriesID, pairs: pairs, indexed: false)
             nextSeriesID += 1
-            byID[s.id] = s
+            insertLocked(s)
             addKnownLocked(id: s.id, hash: hash)
-            postings.add(s.id, pairs: pairs)
             unindexed.append(s)
             stats.seriesCreated.add(1)
             return s
@@ -166,9 +204,8 @@ final class Head: @unchecked Sendable {
             }
             let s = MemSeries(id: id, pairs: pairs, indexed: false)
             s.walLogged = true
-            byID[id] = s
+            insertLocked(s)
             addKnownLocked(id: id, hash: labels.stableHash)
-            postings.add(id, pairs: pairs)
             unindexed.append(s)
             if id >= nextSeriesID { nextSeriesID = id + 1 }
             return s

@@ -29,29 +29,34 @@ final class HeadAppender: Appender {
 
     func append(ref: SeriesRef, labels: Labels, t: Timestamp, v: Double) throws -> SeriesRef {
         guard !finished else { throw TSDBError.closed }
-        let series: MemSeries
-        if ref != 0, let s = head.series(id: ref) {
-            series = s
-        } else {
-            series = try head.getOrCreate(labels)
-        }
         let bits = v.bitPattern
-        let outcome: ApplyOutcome = head.lock.withLock {
+        var found: MemSeries?
+        if ref != 0 {
+            head.lock.lock()
+            found = head.seriesLocked(ref: ref)
+            if found == nil { head.lock.unlock() }
+        }
+        if found == nil {
+            found = try head.getOrCreate(labels)
+            head.lock.lock()
+        }
+        let series = found.unsafelyUnwrapped
+        let outcome: ApplyOutcome = {
+            defer { head.lock.unlock() }
             let mine = series.stagedBy == id
             if !mine && series.lastValueKnown == false && t == series.lastTime { head.ensureLastValueLocked(series) }
-            let outcome = Head.check(t: t, bits: bits,
-                                     lastTime: mine ? series.stagedTime : series.lastTime,
-                                     lastBits: mine ? series.stagedBits : series.lastValueBits)
+            let previous = mine ? staged[Int(series.stagedIndex)] : nil
+            let outcome = Head.check(t: t, bits: bits, lastTime: previous?.t ?? series.lastTime,
+                                     lastBits: previous?.v.bitPattern ?? series.lastValueBits)
             guard case .appended = outcome else { return outcome }
             if !mine {
                 series.pendingAppenders &+= 1
                 touched.append(series)
                 series.stagedBy = id
             }
-            series.stagedTime = t
-            series.stagedBits = bits
+            series.stagedIndex = Int32(truncatingIfNeeded: staged.count)
             return outcome
-        }
+        }()
         switch outcome {
         case .appended:
             staged.append(StagedSample(series: series, t: t, v: v))
@@ -60,7 +65,7 @@ final class HeadAppender: Appender {
         case .outOfOrder, .duplicateTimestamp:
             if let error = head.count(outcome) { throw error }
         }
-        return series.id
+        return Head.ref(of: series)
     }
 
     func commit() throws {

@@ -43,7 +43,12 @@ extension Head {
         lock.withLock {
             for s in ticket.newSeries { s.indexed = true }
             for (s, count, maxTime) in ticket.flushed {
-                s.pendingChunks.removeFirst(min(count, s.pendingChunks.count))
+                if count >= s.pendingChunks.count {
+                    // A fresh empty array frees the buffer; removeFirst would keep it.
+                    s.pendingChunks = []
+                } else {
+                    s.pendingChunks.removeFirst(count)
+                }
                 s.persistedMaxTime = max(s.persistedMaxTime, maxTime)
             }
             unindexed.removeAll { $0.indexed }
@@ -102,11 +107,13 @@ extension Head {
             guard maxTime != .min else { return 0 }
             let horizon = maxTime &- idle
             var gone = Set<UInt64>()
+            var evicted: [MemSeries] = []
             var pairs = Set<UInt32>()
             for s in byID.values {
                 guard s.pendingAppenders == 0, s.chunk.count == 0, s.pendingChunks.isEmpty,
                       s.lastTime < horizon, s.indexed || !s.walLogged else { continue }
                 gone.insert(s.id)
+                evicted.append(s)
                 pairs.formUnion(s.pairs)
                 if s.lastTime != .min { outsideMaxTime = max(outsideMaxTime, s.lastTime) }
                 if !s.indexed {
@@ -114,7 +121,7 @@ extension Head {
                 }
             }
             guard !gone.isEmpty else { return 0 }
-            for id in gone { byID[id] = nil }
+            for s in evicted { removeLocked(s) }
             postings.remove(gone, pairs: pairs)
             unindexed.removeAll { gone.contains($0.id) }
             stats.seriesEvicted.add(gone.count)

@@ -15,29 +15,32 @@ struct IsolationMark {
 }
 
 /// One series in the head. All mutable state is guarded by the head lock.
-/// Kept small: label pairs are interned ids, the open chunk is a compact
-/// Gorilla stream, rarely used state lives in optionals that stay nil.
+/// Kept small (the memory goal is under 1 KiB per active series): label
+/// pairs are interned ids, the open chunk is a compact Gorilla stream,
+/// rarely used state stays nil, and fields are ordered to avoid padding.
 final class MemSeries {
     let id: UInt64
     let pairs: [UInt32]
     var chunk = HeadChunk()
-    /// WAL segment of the open chunk's first sample (-1 when the chunk is empty).
-    var chunkFirstWALSegment: Int32 = -1
     /// Newest committed sample; `Int64.min` before the first.
     var lastTime: Int64 = .min
     var lastValueBits: UInt64 = 0
-    /// False after activation from the index until the last value is needed and read.
-    var lastValueKnown = true
     /// Newest time covered by chunks whose refs are in the index.
     var persistedMaxTime: Int64 = .min
     var pendingChunks: [PendingChunk] = []
     var isolation: [IsolationMark]?
+    /// WAL segment of the open chunk's first sample (-1 when the chunk is empty).
+    var chunkFirstWALSegment: Int32 = -1
+    /// Index in the head's slot array (see `Head.ref(of:)`).
+    var slot: Int32 = -1
+    /// The appender with a staged sample for this series, and that sample's
+    /// index in its staging array.
+    var stagedBy: UInt32 = 0
+    var stagedIndex: Int32 = 0
     /// Appenders with staged, uncommitted samples for this series; GC skips it while > 0.
     var pendingAppenders: UInt16 = 0
-    /// The appender whose staged sample is in `stagedTime`/`stagedBits`.
-    var stagedBy: UInt32 = 0
-    var stagedTime: Int64 = 0
-    var stagedBits: UInt64 = 0
+    /// False after activation from the index until the last value is needed and read.
+    var lastValueKnown = true
     /// The series row exists in the index.
     var indexed: Bool
     /// A WAL record defines the series (or the index does, once `indexed`).
@@ -61,7 +64,8 @@ final class MemSeries {
     @inline(__always)
     func append(_ t: Int64, _ v: Double, walSegment: Int32, limits: ChunkLimits, writer: ChunkSegmentWriter) -> Bool {
         var sealed = false
-        if chunk.count > 0 && (chunk.count >= limits.maxSamples || t >= limits.windowEnd(of: chunk.minTime)) {
+        if chunk.count > 0 && (chunk.count >= limits.maxSamples || chunk.byteCount >= limits.maxBytes
+                                   || t >= limits.windowEnd(of: chunk.minTime)) {
             seal(writer: writer)
             sealed = true
         }
@@ -93,13 +97,16 @@ final class MemSeries {
     /// Approximate heap bytes of this series, for the memory goal.
     var approximateBytes: Int {
         // Object header and stored properties, the pairs array, the chunk storage.
-        120 + 32 + pairs.count * 4 + chunk.allocatedBytes + pendingChunks.reduce(0) { $0 + $1.chunk.bytes.count + 64 }
+        176 + 32 + pairs.count * 4 + chunk.allocatedBytes + pendingChunks.reduce(0) { $0 + $1.chunk.bytes.count + 64 }
     }
 }
 
 /// When head chunks are cut.
 struct ChunkLimits {
     var maxSamples: Int
+    /// Encoded size at which the open chunk is sealed, bounding head memory
+    /// for series that compress badly.
+    var maxBytes: Int
     var range: Int64
 
     /// End (exclusive) of the aligned window a chunk starting at `minTime` belongs to.

@@ -49,8 +49,9 @@ struct IndexBatchWriter {
         for (id, pairs) in series {
             for p in pairs { byPair[p, default: []].append(id) }
         }
-        for (pair, ids) in byPair {
-            try addPostings(pair: pair, ids: ids.sorted())
+        // Key order: b-tree pages fill sequentially instead of splitting half empty.
+        for pair in byPair.keys.sorted() {
+            try addPostings(pair: pair, ids: byPair[pair]!.sorted())
         }
     }
 
@@ -186,10 +187,15 @@ struct IndexBatchWriter {
         let ins = try connection.statement("INSERT OR REPLACE INTO chunk_refs(segment, series, refs) VALUES(?, ?, ?)")
         let upd = try connection.statement("UPDATE series SET maxt = max(coalesce(maxt, ?1), ?1) WHERE id = ?2")
         let segBase = try connection.statement("SELECT base FROM segments WHERE id = ?")
+        var rows: [UInt32: [(series: UInt64, refs: [ChunkRef])]] = [:]
         for (series, refs) in perSeries {
             var bySegment: [UInt32: [ChunkRef]] = [:]
             for r in refs { bySegment[r.segment, default: []].append(r) }
-            for (segment, new) in bySegment {
+            for (segment, new) in bySegment { rows[segment, default: []].append((series, new)) }
+        }
+        // Key order (segment, series): sequential b-tree fills.
+        for segment in rows.keys.sorted() {
+            for (series, new) in rows[segment]!.sorted(by: { $0.series < $1.series }) {
                 let base: Int64
                 if let b = bases[segment] {
                     base = b
@@ -215,6 +221,8 @@ struct IndexBatchWriter {
                 ins.bind(1, Int64(segment)).bind(2, Int64(bitPattern: series)).bind(3, blob.bytes)
                 try ins.run()
             }
+        }
+        for (series, refs) in perSeries.sorted(by: { $0.series < $1.series }) {
             if let maxT = refs.map(\.maxTime).max() {
                 upd.reset()
                 upd.bind(1, maxT).bind(2, Int64(bitPattern: series))

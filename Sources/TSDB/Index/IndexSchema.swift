@@ -101,6 +101,7 @@ enum IndexBlobs {
         }
     }
 
-    /// A postings block is rewritten in place while smaller than this.
-    static let postingsBlockBytes = 2048
+    /// Blocks are cut at this size so a row fits in its b-tree page (about
+    /// 1000 bytes on 4 KiB pages): larger ones spill to overflow pages.
+    static let postingsBlockBytes = 900
 }

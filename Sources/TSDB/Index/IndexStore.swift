@@ -59,13 +59,19 @@ final class IndexStore: @unchecked Sendable {
         }
     }
 
-    func close() {
+    /// Closes every connection. An index smaller than `compactBelow` bytes
+    /// is rewritten compactly first (VACUUM): cheap at that size, and it
+    /// returns the slack pages that batched updates leave behind.
+    func close(compactBelow: Int = 0) {
         poolLock.withLock {
             for c in pool { c.close() }
             pool.removeAll()
         }
+        let size = fileBytes
         writerLock.withLock {
-            // A passive checkpoint folds the SQLite WAL back into the main file.
+            writer.resetStatements()
+            if size < compactBelow { try? writer.execute("VACUUM") }
+            // Folds SQLite's own WAL back into the main file and empties it.
             try? writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             writer.close()
         }

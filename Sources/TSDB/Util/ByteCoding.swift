@@ -5,6 +5,8 @@ struct DiskBuffer {
 
     init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
     var count: Int { bytes.count }
 
     mutating func reset() { bytes.removeAll(keepingCapacity: true) }
