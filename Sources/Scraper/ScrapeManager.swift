@@ -121,6 +121,14 @@ public final class ScrapeManager: Sendable {
         }
     }
 
+    /// Warns when the shared client would have to close connections between scrapes.
+    fileprivate func checkConnectionPool() {
+        let count = targets.count
+        if count > client.configuration.maxIdleConnections {
+            logger.warning("\(count) targets but the HTTP client keeps only \(client.configuration.maxIdleConnections) idle connections: scrapes will reconnect")
+        }
+    }
+
     private func currentPools() -> [ScrapePool] { pools.withLock { $0.map(\.pool) } }
 
     fileprivate func makePool(_ config: ScrapeConfig, seed: UInt64?) -> ScrapePool {
@@ -178,6 +186,7 @@ private actor Coordinator {
         }
         pools = next
         manager.publish(next.map { ($0.key, $0.value) })
+        manager.checkConnectionPool()
     }
 
     func stopAll(manager: ScrapeManager) async {

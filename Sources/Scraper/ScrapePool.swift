@@ -133,9 +133,15 @@ actor ScrapePool {
             running.task.cancel()
             scheduleEndOfRun(running)
         }
+        // Over `target_limit`, every target of the job fails its scrapes, as upstream.
+        let limit = config.limits.targetLimit
+        let forced = limit > 0 && newOrder.count > limit
+            ? "target_limit exceeded (number of targets: \(newOrder.count), limit: \(limit))" : nil
+        if let forced { logger.error("\(forced)") }
+        for hash in newOrder { loops[hash]?.loop.status.forcedError.withLock { $0 = forced } }
         for hash in newOrder where loops[hash] == nil {
             guard let target = targets[hash] else { continue }
-            startLoop(target)
+            startLoop(target, forcedError: forced)
         }
         order = newOrder
         if !inherited.isEmpty {
@@ -158,13 +164,14 @@ actor ScrapePool {
         }
     }
 
-    private func startLoop(_ target: ScrapeTarget) {
+    private func startLoop(_ target: ScrapeTarget, forcedError: String?) {
         let settings = LoopSettings(target: target, config: config)
         let status = LoopStatus(TargetState(
             discoveredLabels: target.discoveredLabels, labels: target.labels, scrapePool: config.jobName,
             scrapeURL: target.url, globalURL: globalURL(target), lastError: "", lastScrape: nil, lastScrapeDuration: 0,
             health: .unknown, scrapeInterval: target.interval, scrapeTimeout: target.timeout,
             rejectedSamples: 0, missedScrapes: 0, scrapes: 0, failedScrapes: 0))
+        status.forcedError.withLock { $0 = forcedError }
         let loop = ScrapeLoop(settings: settings, status: status, storage: storage, client: client, logger: logger)
         let handover = inherited.removeValue(forKey: target.hash)
         let seed = offsetSeed

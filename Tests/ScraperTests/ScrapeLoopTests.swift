@@ -209,3 +209,27 @@ struct ScrapeLoopTests {
         #expect(basic.headers["authorization"] == "Basic " + Data("alice:pw".utf8).base64EncodedString())
     }
 }
+
+@Suite("Target limit")
+struct TargetLimitTests {
+    @Test("more targets than target_limit fail every scrape of the job with up 0")
+    func targetLimit() async throws {
+        let a = try TestTarget("x 1\n")
+        let b = try TestTarget("x 2\n")
+        let storage = MemoryStorage()
+        let m = ScrapeTest.manager(storage)
+        await m.apply(try ScrapeTest.config(ScrapeTest.job(targets: [a.address, b.address], extra: "target_limit: 1")))
+        #expect(await ScrapeTest.waitForScrapes(m, 1))
+        let states = m.targets
+        #expect(states.count == 2)
+        #expect(states.allSatisfy { $0.health == .down && $0.lastError == "target_limit exceeded (number of targets: 2, limit: 1)" })
+        #expect(a.requests.isEmpty && b.requests.isEmpty)
+        #expect(try ScrapeTest.samples(storage, "x").isEmpty)
+
+        // Raising the limit lets the same targets scrape.
+        await m.apply(try ScrapeTest.config(ScrapeTest.job(targets: [a.address, b.address], extra: "target_limit: 2")))
+        #expect(await ScrapeTest.wait { m.targets.count == 2 && m.targets.allSatisfy { $0.health == .up } })
+        await m.stop()
+        #expect(try ScrapeTest.samples(storage, "x").count == 2)
+    }
+}

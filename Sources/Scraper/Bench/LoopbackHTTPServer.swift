@@ -43,6 +43,7 @@ public final class LoopbackHTTPServer: Sendable {
     private let openConnections = Atomic<Int>(0)
 
     /// Binds `count` ports on 127.0.0.1 (kernel-chosen) and starts serving.
+    /// The serving threads keep the server alive: call ``shutdown()`` to stop it.
     public init(listeners count: Int = 1, handler: @escaping @Sendable (Request) -> Response) throws {
         var fds: [Int32] = []
         var ports: [Int] = []
@@ -63,8 +64,6 @@ public final class LoopbackHTTPServer: Sendable {
         thread.name = "ember-loopback-accept"
         thread.start()
     }
-
-    deinit { shutdown() }
 
     /// Stops accepting; connection threads end within about a second.
     public func shutdown() {

@@ -41,6 +41,8 @@ struct LoopSettings: Sendable {
 final class LoopStatus: Sendable {
     let state: Mutex<TargetState>
     let metadata = Mutex<[String: MetricMetadata]>([:])
+    /// Set while the pool exceeds `target_limit`: scrapes fail with this error without a request.
+    let forcedError = Mutex<String?>(nil)
 
     init(_ state: TargetState) { self.state = Mutex(state) }
 }
@@ -132,6 +134,7 @@ actor ScrapeLoop {
         var failure: String?
         var metadata: [String: MetricMetadata] = [:]
         do {
+            if let forced = status.forcedError.withLock({ $0 }) { throw ScrapeError(forced) }
             let response = try await client.execute(try settings.request.request())
             if Task.isCancelled { return }
             guard response.isSuccess else { throw ScrapeError("server returned HTTP status \(response.statusLine)") }
@@ -142,6 +145,9 @@ actor ScrapeLoop {
                 let duration = Double(Clock.monotonicNanos() - startNanos) / 1e9
                 appendReport(app, at: t, up: true, duration: duration, counts: counts)
                 try app.commit()
+                if counts.rejected > 0 {
+                    logger.warning("error on ingesting samples: \(counts.rejected) out of order, duplicate or out of bounds")
+                }
             } catch {
                 app.rollback()
                 throw error
