@@ -46,10 +46,10 @@ release: deps
 run: release
 	.build/release/ember server --web.listen-address $(LISTEN) --storage.tsdb.path $(DATA)
 
-# Build once (with tests), then run without rebuilding: CI builds from a clean clone.
+# Build once (with tests), then run each test target in its own process (see scripts/test.sh).
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	SWIFT=$(SWIFT) scripts/test.sh
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark

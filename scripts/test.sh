@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs each test target in its own `swift test` process, one after another, and
+# prints one closing line for all of them.
+#
+# Why not one `swift test`: on a 2-core machine Swift's cooperative thread pool has
+# two threads, and tests of one module that block (CPU-heavy property tests,
+# waits on child processes) starve the scrape loops and in-process HTTP servers
+# that another module's tests run at the same time. Per-target processes keep
+# each module's tests parallel among themselves without that interference.
+set -u
+cd "$(dirname "$0")/.."
+
+swift_bin=${SWIFT:-swift}
+targets=$(ls -d Tests/*Tests 2>/dev/null | xargs -n1 basename)
+total=0
+failed=0
+failed_targets=()
+for target in $targets; do
+    echo "=== $target"
+    log=$(mktemp)
+    "$swift_bin" test --skip-build --filter "^${target}\." >"$log" 2>&1
+    status=$?
+    grep -E '^(✘|✔ Test run|error:|.*Fatal error)' "$log"
+    run=$(grep -E 'Test run with [0-9]+ test' "$log" | tail -1 | sed -E 's/.*Test run with ([0-9]+) test.*/\1/')
+    bad=$(grep -cE '^✘ Test .* failed after' "$log" | tr -d ' ')
+    bad=$(( bad > 0 ? bad - $(grep -cE '^✘ Test run with' "$log") : 0 ))
+    total=$(( total + ${run:-0} ))
+    failed=$(( failed + bad ))
+    if [ "$status" -ne 0 ]; then
+        failed_targets+=("$target")
+        [ "$bad" -eq 0 ] && failed=$(( failed + 1 ))
+    fi
+    rm -f "$log"
+done
+echo
+[ ${#failed_targets[@]} -gt 0 ] && echo "Failing targets: ${failed_targets[*]}"
+echo "$(( total - failed )) passed, $failed failed"
+[ ${#failed_targets[@]} -eq 0 ]
