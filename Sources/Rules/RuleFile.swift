@@ -1,0 +1,211 @@
+import Config
+import Foundation
+import Model
+import PromQL
+
+/// Whether a rule records a series or raises alerts, with the name it gives them.
+public enum RuleKind: Sendable, Equatable {
+    case recording(String)
+    case alerting(String)
+}
+
+/// One rule as written in a rule file, validated and with its expression parsed.
+public struct RuleDefinition: Sendable {
+    public var kind: RuleKind
+    /// The expression as written (used for equality on reload and for display).
+    public var exprText: String
+    public var expr: Expr
+    /// `for`: how long an alert stays pending before it fires.
+    public var holdDuration: PromDuration
+    public var keepFiringFor: PromDuration
+    /// Rule labels in file order (values are templates for alerting rules).
+    public var labels: [(name: String, value: String)]
+    /// Annotations in file order (templates).
+    public var annotations: [(name: String, value: String)]
+    /// Where the rule starts in its file (1-based).
+    public var line: Int
+
+    /// The recorded metric or the alert name.
+    public var name: String {
+        switch kind {
+        case .recording(let n), .alerting(let n): return n
+        }
+    }
+
+    /// True when both rules would behave identically (used to keep state on reload).
+    public func sameDefinition(as other: RuleDefinition) -> Bool {
+        kind == other.kind && exprText == other.exprText && holdDuration == other.holdDuration
+            && keepFiringFor == other.keepFiringFor && labels.elementsEqual(other.labels, by: ==)
+            && annotations.elementsEqual(other.annotations, by: ==)
+    }
+}
+
+/// A rule group as written in a rule file.
+public struct RuleGroupDefinition: Sendable {
+    public var name: String
+    /// The file the group came from; part of the group's identity.
+    public var file: String
+    /// Evaluation interval; nil means the global `evaluation_interval`.
+    public var interval: PromDuration?
+    /// Evaluates queries this far in the past (`query_offset`); nil means the global default.
+    public var queryOffset: PromDuration?
+    /// Most alerts or series a rule may produce; 0 is unlimited.
+    public var limit: Int
+    /// Labels added to the output of every rule of the group (rule labels win).
+    public var labels: [(name: String, value: String)]
+    public var rules: [RuleDefinition]
+}
+
+/// A rule-file problem, worded as Prometheus's rulefmt words it.
+public struct RuleFileError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    /// `L:C: group "g", rule 1, "name": problem` (or a YAML error) without the file prefix.
+    public var message: String
+    public var description: String { "\(file): \(message)" }
+}
+
+/// Reads and validates Prometheus rule files.
+public enum RuleFileParser {
+    static let groupKeys = ["name", "interval", "query_offset", "limit", "rules", "labels"]
+    static let ruleKeys = ["record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"]
+
+    /// Reads `path` and parses it; all problems found are returned, none thrown.
+    public static func load(file path: String, ignoreUnknownFields: Bool = false) -> (groups: [RuleGroupDefinition], errors: [RuleFileError]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return ([], [RuleFileError(file: path, message: "open \(path): no such file or directory")])
+        }
+        return parse(String(decoding: data, as: UTF8.self), file: path, ignoreUnknownFields: ignoreUnknownFields)
+    }
+
+    /// Parses rule-file text. `file` names the source in errors and in each group's identity.
+    public static func parse(_ text: String, file: String, ignoreUnknownFields: Bool = false) -> (groups: [RuleGroupDefinition], errors: [RuleFileError]) {
+        var reader = GroupReader(file: file, ignoreUnknownFields: ignoreUnknownFields)
+        do {
+            guard let root = try YAMLNode.parse(text, file: file) else { return ([], []) }
+            let top = try reader.strictEntries(root, allowed: ["groups"], type: "rulefmt.RuleGroups")
+            guard let groupsNode = top.first(where: { $0.key == "groups" })?.value else { return ([], []) }
+            var groups: [RuleGroupDefinition] = []
+            var seen = Set<String>()
+            for g in try groupsNode.sequence() {
+                if let group = try reader.readGroup(g, seen: &seen) { groups.append(group) }
+            }
+            if !reader.errors.isEmpty { return ([], reader.errors) }
+            return (groups, [])
+        } catch let e as ConfigError {
+            return ([], reader.errors + [RuleFileError(file: file, message: yamlMessage(e))])
+        } catch {
+            return ([], [RuleFileError(file: file, message: "\(error)")])
+        }
+    }
+
+    static func yamlMessage(_ e: ConfigError) -> String {
+        e.line > 0 ? "\(e.line):\(e.column): \(e.message)" : e.message
+    }
+}
+
+/// Walks the YAML of one file, collecting every validation error as rulefmt does.
+struct GroupReader {
+    let file: String
+    let ignoreUnknownFields: Bool
+    var errors: [RuleFileError] = []
+
+    init(file: String, ignoreUnknownFields: Bool) {
+        self.file = file
+        self.ignoreUnknownFields = ignoreUnknownFields
+    }
+
+    func strictEntries(_ node: YAMLNode, allowed: [String], type: String) throws -> [(key: String, value: YAMLNode)] {
+        let entries = try node.entries()
+        if !ignoreUnknownFields, let bad = entries.first(where: { !allowed.contains($0.key) }) {
+            throw ConfigError(file: file, line: bad.value.line, column: bad.value.column, path: "",
+                              message: "field \(bad.key) not found in type \(type)")
+        }
+        return entries
+    }
+
+    mutating func fail(_ node: YAMLNode?, _ message: String) {
+        let at = node.map { "\($0.line):\($0.column): " } ?? ""
+        errors.append(RuleFileError(file: file, message: at + message))
+    }
+
+    mutating func readGroup(_ node: YAMLNode, seen: inout Set<String>) throws -> RuleGroupDefinition? {
+        let m = Dictionary(try strictEntries(node, allowed: RuleFileParser.groupKeys, type: "rulefmt.RuleGroup").map { ($0.key, $0.value) },
+                           uniquingKeysWith: { a, _ in a })
+        let name = try m["name"]?.string() ?? ""
+        if name.isEmpty { fail(node, "Groupname must not be empty") }
+        if !seen.insert(name).inserted { fail(node, "groupname: \"\(name)\" is repeated in the same file") }
+        var group = RuleGroupDefinition(name: name, file: file, interval: nil, queryOffset: nil, limit: 0, labels: [], rules: [])
+        if let i = m["interval"], !i.isNull { group.interval = try i.duration() }
+        if let q = m["query_offset"], !q.isNull { group.queryOffset = try q.duration() }
+        if let l = m["limit"], !l.isNull { group.limit = try l.int() }
+        for (k, v) in try m["labels"]?.entries() ?? [] {
+            if !isValidLegacyLabelName(k) || k == LabelName.metricName { fail(v, "invalid label name: \(k)") }
+            group.labels.append((k, try v.string()))
+        }
+        for (index, r) in (try m["rules"]?.sequence() ?? []).enumerated() {
+            if let rule = try readRule(r, group: name, index: index + 1) { group.rules.append(rule) }
+        }
+        return group
+    }
+
+    mutating func readRule(_ node: YAMLNode, group: String, index: Int) throws -> RuleDefinition? {
+        let entries = try strictEntries(node, allowed: RuleFileParser.ruleKeys, type: "rulefmt.Rule")
+        let m = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let record = try m["record"]?.string() ?? ""
+        let alert = try m["alert"]?.string() ?? ""
+        let exprText = try m["expr"]?.string() ?? ""
+        let hold = try m["for"].map { $0.isNull ? .zero : try $0.duration() } ?? .zero
+        let keep = try m["keep_firing_for"].map { $0.isNull ? .zero : try $0.duration() } ?? .zero
+        let labels = try (m["labels"]?.entries() ?? []).map { (name: $0.key, value: try $0.value.string(), node: $0.value) }
+        let annotations = try (m["annotations"]?.entries() ?? []).map { (name: $0.key, value: try $0.value.string(), node: $0.value) }
+        let ruleName = alert.isEmpty ? record : alert
+        let prefix = "group \"\(group)\", rule \(index), \"\(ruleName)\": "
+        let before = errors.count
+        let recordNode = m["record"] ?? node
+        let alertNode = m["alert"] ?? node
+
+        if !record.isEmpty && !alert.isEmpty {
+            fail(nil, "\(recordNode.line):\(recordNode.column): \(alertNode.line):\(alertNode.column): " + prefix + "only one of 'record' and 'alert' must be set")
+        }
+        if record.isEmpty && alert.isEmpty { fail(node, prefix + "one of 'record' or 'alert' must be set") }
+        var parsed: Expr?
+        if exprText.isEmpty {
+            fail(m["expr"] ?? node, prefix + "field 'expr' must be set in rule")
+        } else {
+            do {
+                parsed = try PromQLParser.parse(exprText)
+            } catch {
+                fail(m["expr"] ?? node, prefix + "could not parse expression: \(error.description)")
+            }
+        }
+        if !record.isEmpty {
+            if !annotations.isEmpty { fail(recordNode, prefix + "invalid field 'annotations' in recording rule") }
+            if hold != .zero { fail(recordNode, prefix + "invalid field 'for' in recording rule") }
+            if keep != .zero { fail(recordNode, prefix + "invalid field 'keep_firing_for' in recording rule") }
+            if record.contains("{") || record.contains("}") {
+                fail(recordNode, prefix + "braces present in the recording rule name; should it be in expr?: \(record)")
+            } else if !isValidLegacyMetricName(record) {
+                fail(recordNode, prefix + "invalid recording rule name: \(record)")
+            }
+        }
+        for l in labels where !isValidLegacyLabelName(l.name) || l.name == LabelName.metricName {
+            fail(l.node, prefix + "invalid label name: \(l.name)")
+        }
+        for a in annotations where !isValidLegacyLabelName(a.name) {
+            fail(a.node, prefix + "invalid annotation name: \(a.name)")
+        }
+        if !alert.isEmpty {
+            for l in labels {
+                if let e = TemplateExpansion.parseError(l.value, ruleName: alert) { fail(l.node, prefix + "label \"\(l.name)\": \(e)") }
+            }
+            for a in annotations {
+                if let e = TemplateExpansion.parseError(a.value, ruleName: alert) { fail(a.node, prefix + "annotation \"\(a.name)\": \(e)") }
+            }
+        }
+        guard errors.count == before, let parsed else { return nil }
+        return RuleDefinition(
+            kind: alert.isEmpty ? .recording(record) : .alerting(alert), exprText: exprText, expr: parsed,
+            holdDuration: hold, keepFiringFor: keep, labels: labels.map { ($0.name, $0.value) },
+            annotations: annotations.map { ($0.name, $0.value) }, line: node.line)
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import Model
+import PromQL
+import Storage
+
+/// A rule of a group: recording or alerting.
+public enum Rule: Sendable {
+    case recording(RecordingRule)
+    case alerting(AlertingRule)
+
+    public var definition: RuleDefinition {
+        switch self {
+        case .recording(let r): return r.definition
+        case .alerting(let r): return r.definition
+        }
+    }
+
+    public var health: RuleHealth {
+        switch self {
+        case .recording(let r): return r.health
+        case .alerting(let r): return r.health
+        }
+    }
+
+    public var lastError: String? {
+        switch self {
+        case .recording(let r): return r.lastError
+        case .alerting(let r): return r.lastError
+        }
+    }
+}
+
+/// Counters and timings of a group, as Prometheus exports them (`prometheus_rule_group_*`).
+public struct RuleGroupStats: Sendable, Equatable {
+    /// Evaluation time (ms) of the last run; 0 before the first.
+    public var lastEvaluation: Timestamp = 0
+    /// Wall-clock duration of the last run, in seconds.
+    public var lastDurationSeconds: Double = 0
+    public var evaluations = 0
+    /// Rule evaluations that failed (query error, duplicate labels, limit).
+    public var evaluationFailures = 0
+    public var iterationsScheduled = 0
+    /// Scheduled runs skipped because an earlier run took too long.
+    public var iterationsMissed = 0
+    /// Samples rejected by the storage (out of order, duplicates).
+    public var appendFailures = 0
+}
+
+/// Settings shared by all groups of a manager.
+public struct RuleGroupOptions: Sendable {
+    public var storage: any Storage
+    public var engine: Engine
+    public var externalLabels: Labels
+    public var externalURL: String
+    /// `--rules.alert.resend-delay` (ms).
+    public var resendDelay: Int64
+    /// `--rules.alert.for-outage-tolerance` (ms).
+    public var outageTolerance: Int64
+    /// `--rules.alert.for-grace-period` (ms).
+    public var forGracePeriod: Int64
+
+    public init(storage: any Storage, engine: Engine = Engine(), externalLabels: Labels = .empty, externalURL: String = "",
+                resendDelay: Int64 = 60_000, outageTolerance: Int64 = 3_600_000, forGracePeriod: Int64 = 600_000) {
+        self.storage = storage
+        self.engine = engine
+        self.externalLabels = externalLabels
+        self.externalURL = externalURL
+        self.resendDelay = resendDelay
+        self.outageTolerance = outageTolerance
+        self.forGracePeriod = forGracePeriod
+    }
+}
+
+/// A group of rules evaluated in order at one timestamp per run.
+///
+/// Not reentrant: one run at a time (the manager gives each group one task). The
+/// lock makes state reads from other tasks (API, tests) safe.
+public final class RuleGroup: @unchecked Sendable {
+    public let name: String
+    public let file: String
+    /// Evaluation interval (ms).
+    public let interval: Int64
+    /// Query offset (ms).
+    public let queryOffset: Int64
+    public let limit: Int
+    public let rules: [Rule]
+    let options: RuleGroupOptions
+    let definition: RuleGroupDefinition
+    private let lock = NSLock()
+    private var _stats = RuleGroupStats()
+    /// True until the first restore of `for` state has run (fresh start, not reload).
+    var shouldRestore = true
+
+    /// Builds a group; `defaultInterval` and `defaultQueryOffset` apply when the file leaves them out.
+    public init(_ definition: RuleGroupDefinition, options: RuleGroupOptions, defaultInterval: PromDuration,
+                defaultQueryOffset: PromDuration = .zero) {
+        self.definition = definition
+        name = definition.name
+        file = definition.file
+        interval = max(1, (definition.interval ?? defaultInterval).milliseconds)
+        queryOffset = (definition.queryOffset ?? defaultQueryOffset).milliseconds
+        limit = definition.limit
+        self.options = options
+        rules = definition.rules.map { r in
+            switch r.kind {
+            case .recording: return .recording(RecordingRule(r, groupLabels: definition.labels))
+            case .alerting: return .alerting(AlertingRule(r, groupLabels: definition.labels))
+            }
+        }
+    }
+
+    public var stats: RuleGroupStats { lock.withLock { _stats } }
+
+    /// Alerting rules of the group, in order.
+    public var alertingRules: [AlertingRule] {
+        rules.compactMap { if case .alerting(let a) = $0 { return a } else { return nil } }
+    }
+
+    /// `name` and `file` identify a group across reloads.
+    public var key: String { file + "\u{ff}" + name }
+
+    /// Prometheus's EvalTimestamp: the latest evaluation time at or before `now`,
+    /// aligned to the interval plus a stable per-group offset so that groups spread out.
+    public func evaluationTimestamp(before now: Timestamp) -> Timestamp {
+        var h = StableHasher()
+        h.combine("name\u{ff}\(name)\u{ff}file\u{ff}\(file)\u{ff}")
+        let offset = Int64(h.value % UInt64(interval))
+        let adjusted = now - offset
+        var base = adjusted - adjusted % interval
+        if adjusted % interval < 0 { base -= interval }
+        return base + offset
+    }
+
+    /// Evaluates every rule at `ts` in order, committing each rule's output before
+    /// the next rule runs, and returns the alerts due for sending.
+    @discardableResult
+    public func evaluate(at ts: Timestamp) -> [Alert] {
+        lock.lock()
+        defer { lock.unlock() }
+        let started = DispatchTime.now().uptimeNanoseconds
+        var toSend: [Alert] = []
+        var failures = 0, appendFailures = 0
+        let ctx = EvaluationContext(engine: options.engine, storage: options.storage, time: ts, queryOffset: queryOffset,
+                                    limit: limit, externalLabels: options.externalLabels, externalURL: options.externalURL)
+        for rule in rules {
+            switch rule {
+            case .recording(let r):
+                do {
+                    let out = try r.evaluate(ctx)
+                    r.health = .ok
+                    r.lastError = nil
+                    appendFailures += write(out, previous: &r.previousSeries, staleAt: ctx.queryTime)
+                } catch {
+                    r.health = .err
+                    r.lastError = error.message
+                    failures += 1
+                }
+            case .alerting(let a):
+                do {
+                    let out = try a.evaluate(ctx)
+                    a.health = .ok
+                    a.lastError = nil
+                    toSend += a.alertsToSend(at: ts, resendDelay: options.resendDelay, interval: interval,
+                                             externalURL: options.externalURL)
+                    appendFailures += write(out, previous: &a.previousSeries, staleAt: ctx.queryTime)
+                } catch {
+                    a.health = .err
+                    a.lastError = error.message
+                    failures += 1
+                }
+            }
+        }
+        _stats.lastEvaluation = ts
+        _stats.lastDurationSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        _stats.evaluations += 1
+        _stats.evaluationFailures += failures
+        _stats.appendFailures += appendFailures
+        return toSend
+    }
+
+    /// Appends one rule's output plus StaleNaN for series it wrote last time but not now.
+    /// Returns how many samples the storage rejected.
+    private func write(_ samples: [OutputSample], previous: inout Set<Labels>, staleAt: Timestamp) -> Int {
+        let app = options.storage.appender()
+        var rejected = 0
+        var now = Set<Labels>(minimumCapacity: samples.count)
+        for s in samples {
+            do {
+                try app.append(ref: 0, labels: s.labels, t: s.t, v: s.v)
+            } catch {
+                rejected += 1
+            }
+            now.insert(s.labels)
+        }
+        for gone in previous where !now.contains(gone) {
+            // Rejections here (the series already has a newer sample) are expected and harmless.
+            _ = try? app.append(ref: 0, labels: gone, t: staleAt, v: StaleNaN.value)
+        }
+        do {
+            try app.commit()
+        } catch {
+            rejected += samples.count
+        }
+        previous = now
+        return rejected
+    }
+
+    /// Counts a scheduled run and the runs skipped before it.
+    func recordSchedule(missed: Int) {
+        lock.withLock {
+            _stats.iterationsScheduled += 1 + missed
+            _stats.iterationsMissed += missed
+        }
+    }
+
+    /// Takes over alert state and series-staleness memory from the same rules of
+    /// `old`, as Prometheus's CopyState does on reload.
+    func copyState(from old: RuleGroup) {
+        lock.lock()
+        defer { lock.unlock() }
+        _stats = old.stats
+        shouldRestore = old.shouldRestore
+        var used = Set<Int>()
+        for rule in rules {
+            let def = rule.definition
+            guard let j = old.rules.indices.first(where: { !used.contains($0) && old.rules[$0].definition.sameDefinition(as: def) })
+            else { continue }
+            used.insert(j)
+            switch (rule, old.rules[j]) {
+            case (.recording(let n), .recording(let o)):
+                n.previousSeries = o.previousSeries
+                n.health = o.health
+                n.lastError = o.lastError
+            case (.alerting(let n), .alerting(let o)):
+                n.active = o.active
+                n.restored = o.restored
+                n.previousSeries = o.previousSeries
+                n.health = o.health
+                n.lastError = o.lastError
+            default: break
+            }
+        }
+    }
+
+    /// Marks every alerting rule as restored (unit tests and groups without restore).
+    public func markRestored() {
+        lock.withLock {
+            for a in alertingRules { a.restored = true }
+            shouldRestore = false
+        }
+    }
+}
