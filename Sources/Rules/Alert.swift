@@ -22,7 +22,8 @@ public struct ActiveAlert: Sendable, Equatable {
     public var activeAt: Timestamp
     public var firedAt: Timestamp = 0
     public var resolvedAt: Timestamp = 0
-    public var lastSentAt: Timestamp = 0
+    /// When the alert was last handed to the sink; nil if never.
+    public var lastSentAt: Timestamp?
     /// Until when a receiver should consider the alert firing without news (Alertmanager `endsAt`).
     public var validUntil: Timestamp = 0
     /// The first evaluation at which the expression stopped returning a firing alert held by `keep_firing_for`.
@@ -43,6 +44,7 @@ public struct ActiveAlert: Sendable, Equatable {
     /// one again when `resendDelay` has passed since it was last sent.
     func needsSending(at ts: Timestamp, resendDelay: Int64) -> Bool {
         if state == .pending { return false }
+        guard let lastSentAt else { return true }
         if resolvedAt > lastSentAt { return true }
         return lastSentAt + resendDelay < ts
     }

@@ -86,7 +86,7 @@ public final class RuleGroup: @unchecked Sendable {
     public let rules: [Rule]
     let options: RuleGroupOptions
     let definition: RuleGroupDefinition
-    private let lock = NSLock()
+    let lock = NSLock()
     private var _stats = RuleGroupStats()
     /// True until the first restore of `for` state has run (fresh start, not reload).
     var shouldRestore = true
@@ -217,8 +217,12 @@ public final class RuleGroup: @unchecked Sendable {
     /// `old`, as Prometheus's CopyState does on reload.
     func copyState(from old: RuleGroup) {
         lock.lock()
-        defer { lock.unlock() }
-        _stats = old.stats
+        old.lock.lock()
+        defer {
+            old.lock.unlock()
+            lock.unlock()
+        }
+        _stats = old._stats
         shouldRestore = old.shouldRestore
         var used = Set<Int>()
         for rule in rules {
