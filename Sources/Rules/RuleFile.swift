@@ -182,10 +182,9 @@ struct GroupReader {
             if !annotations.isEmpty { fail(recordNode, prefix + "invalid field 'annotations' in recording rule") }
             if hold != .zero { fail(recordNode, prefix + "invalid field 'for' in recording rule") }
             if keep != .zero { fail(recordNode, prefix + "invalid field 'keep_firing_for' in recording rule") }
+            if !isValidLegacyMetricName(record) { fail(recordNode, prefix + "invalid recording rule name: \(record)") }
             if record.contains("{") || record.contains("}") {
                 fail(recordNode, prefix + "braces present in the recording rule name; should it be in expr?: \(record)")
-            } else if !isValidLegacyMetricName(record) {
-                fail(recordNode, prefix + "invalid recording rule name: \(record)")
             }
         }
         for l in labels where !isValidLegacyLabelName(l.name) || l.name == LabelName.metricName {
