@@ -1,0 +1,163 @@
+import Foundation
+import Model
+import PromQL
+import Rules
+import Storage
+import Synchronization
+import Testing
+
+/// A sink that keeps what it receives.
+final class CollectingSink: AlertSink {
+    private let received = Mutex<[[Alert]]>([])
+    func send(_ alerts: [Alert]) async { received.withLock { $0.append(alerts) } }
+    var batches: [[Alert]] { received.withLock { $0 } }
+}
+
+/// Waits (bounded) until `condition` holds, yielding to the group tasks.
+func eventually(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<2000 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    return condition()
+}
+
+@Suite struct RuleManagerTests {
+    let yaml = """
+        groups:
+          - name: g
+            interval: 1m
+            rules:
+              - record: job:up:sum
+                expr: sum by (job) (up)
+              - alert: Down
+                expr: up == 0
+                labels: {severity: page}
+        """
+
+    @Test func loopEvaluatesOnAlignedTimestampsAndCountsMissedIterations() async throws {
+        let storage = MemoryStorage()
+        let start: Timestamp = 1_700_000_000_000
+        let clock = ManualRuleClock(now: start)
+        let sink = CollectingSink()
+        let manager = RuleManager(options: RuleManagerOptions(group: RuleGroupOptions(storage: storage), clock: clock, sink: sink))
+        let (defs, errors) = RuleFileParser.parse(yaml, file: "rules.yml")
+        #expect(errors.isEmpty)
+        manager.update(groups: defs)
+        let group = try #require(manager.groups.first)
+        let first = group.evaluationTimestamp(before: start) + minute
+        #expect(first > start && first <= start + minute)
+        #expect((first - group.evaluationTimestamp(before: 0)) % minute == 0, "stable per-group offset")
+
+        let up: Labels = ["__name__": "up", "job": "node", "instance": "a"]
+        put(storage, up, start, 0)
+        manager.start()
+        #expect(await eventually { clock.sleeperCount == 1 })
+        for k in 0..<3 {
+            let t = first + Int64(k) * minute
+            put(storage, up, t, 0)
+            clock.advance(to: t)
+            #expect(await eventually { group.stats.evaluations == k + 1 })
+            #expect(group.stats.lastEvaluation == t)
+        }
+        // The second run restored the `for` state; ALERTS series are written from then on.
+        #expect(group.alertingRules[0].restored)
+        // Jump 3.5 intervals: two runs are missed, the next one is on the grid.
+        clock.advance(to: first + 2 * minute + 3 * minute + 30_000)
+        #expect(await eventually { group.stats.evaluations == 4 })
+        #expect(group.stats.lastEvaluation == first + 5 * minute)
+        #expect(group.stats.iterationsMissed == 2)
+        #expect(group.stats.iterationsScheduled == 6)
+        await manager.stop()
+
+        let recorded = samples(storage, ["__name__": "job:up:sum", "job": "node"])
+        #expect(recorded.map(\.t) == [first, first + minute, first + 2 * minute, first + 5 * minute])
+        // Firing from the first run (for: 0); re-sent only once more than the 1m resend delay has passed.
+        let sent = sink.batches.flatMap { $0 }
+        #expect(sent.count == 3 && sent.allSatisfy { $0.labels["alertname"] == "Down" && $0.startsAt == first })
+    }
+
+    @Test func recordingRuleWritesStaleMarkerWhenSeriesVanishes() throws {
+        let storage = MemoryStorage()
+        let group = try #require(makeGroups(yaml, storage: storage).first)
+        put(storage, ["__name__": "up", "job": "a"], 0, 1)
+        put(storage, ["__name__": "up", "job": "b"], 0, 1)
+        group.evaluate(at: 0)
+        // Later rules see earlier results of the same run: the recorded series exists at t.
+        put(storage, ["__name__": "up", "job": "a"], minute, 1)
+        put(storage, ["__name__": "up", "job": "b"], minute, StaleNaN.value)
+        group.evaluate(at: minute)
+        let a = samples(storage, ["__name__": "job:up:sum", "job": "a"])
+        let b = samples(storage, ["__name__": "job:up:sum", "job": "b"])
+        #expect(a == [Sample(t: 0, v: 1), Sample(t: minute, v: 1)])
+        #expect(b.count == 2 && b[0] == Sample(t: 0, v: 1) && StaleNaN.isStale(b[1].v) && b[1].t == minute)
+    }
+
+    @Test func laterRulesSeeEarlierResultsAtTheSameTimestamp() throws {
+        let chain = """
+            groups:
+              - name: chain
+                rules:
+                  - record: step1
+                    expr: vector(2)
+                  - record: step2
+                    expr: step1 * 3
+            """
+        let storage = MemoryStorage()
+        let group = try #require(makeGroups(chain, storage: storage).first)
+        group.evaluate(at: 10 * minute)
+        #expect(samples(storage, ["__name__": "step2"]) == [Sample(t: 10 * minute, v: 6)])
+    }
+
+    @Test func reloadKeepsStateOfUnchangedRules() throws {
+        let storage = MemoryStorage()
+        let clock = ManualRuleClock(now: 0)
+        let manager = RuleManager(options: RuleManagerOptions(group: RuleGroupOptions(storage: storage), clock: clock))
+        let pending = """
+            groups:
+              - name: g
+                rules:
+                  - alert: Down
+                    expr: up == 0
+                    for: 10m
+            """
+        manager.update(groups: RuleFileParser.parse(pending, file: "r.yml").groups)
+        let original = try #require(manager.groups.first)
+        original.markRestored()
+        put(storage, ["__name__": "up", "job": "x"], 0, 0)
+        original.evaluate(at: 0)
+
+        // Same file again: the very same group object is kept.
+        manager.update(groups: RuleFileParser.parse(pending, file: "r.yml").groups)
+        #expect(manager.groups.first === original)
+
+        // A rule added: a new group object takes over the state of the unchanged rule.
+        let changed = pending + "\n      - record: extra\n        expr: vector(1)\n"
+        manager.update(groups: RuleFileParser.parse(changed, file: "r.yml").groups)
+        let replaced = try #require(manager.groups.first)
+        #expect(replaced !== original)
+        let alert = try #require(replaced.alertingRules.first?.activeAlerts.first)
+        #expect(alert.activeAt == 0 && alert.state == .pending)
+        #expect(replaced.alertingRules.first?.restored == true)
+
+        // Rule files with errors leave the loaded groups alone.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ember-rules-\(UUID().uuidString).yml")
+        try "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: sum(\n".write(to: dir, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let errors = manager.update(files: [dir.path])
+        #expect(errors.count == 1 && errors[0].description.contains("could not parse expression"))
+        #expect(manager.groups.first === replaced)
+    }
+
+    @Test func removedGroupSeriesAreMarkedStale() throws {
+        let storage = MemoryStorage()
+        let clock = ManualRuleClock(now: 5 * minute)
+        let manager = RuleManager(options: RuleManagerOptions(group: RuleGroupOptions(storage: storage), clock: clock))
+        manager.update(groups: RuleFileParser.parse("groups:\n  - name: g\n    rules:\n      - record: one\n        expr: vector(1)\n",
+                                                    file: "r.yml").groups)
+        manager.groups[0].evaluate(at: minute)
+        manager.update(groups: [])
+        let written = samples(storage, ["__name__": "one"])
+        #expect(written.count == 2 && StaleNaN.isStale(written[1].v) && written[1].t == 5 * minute)
+    }
+}
