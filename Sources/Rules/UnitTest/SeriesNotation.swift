@@ -124,7 +124,8 @@ enum SeriesNotation {
         NotationError(message: "invalid value \"\(item)\" in series values")
     }
 
-    /// Numbers as PromQL's lexer reads them: decimal, exponent, hex, Inf/NaN with optional sign.
+    /// Numbers of a value sequence: decimal, exponent, Inf/NaN with optional sign. `0x10` is
+    /// not hex here but "0 repeated 10 more times", as in the PromQL test scripts.
     static func number(_ s: String) -> Double? {
         var t = Substring(s)
         var sign = 1.0
@@ -139,7 +140,6 @@ enum SeriesNotation {
         case "nan": return .nan
         default: break
         }
-        if t.lowercased().hasPrefix("0x"), let v = UInt64(t.dropFirst(2), radix: 16) { return sign * Double(v) }
         guard let first = t.first, first.isNumber || first == "." else { return nil }
         guard t.allSatisfy({ $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-" || $0 == "_" }) else {
             return nil
