@@ -27,9 +27,13 @@ public final class AlertingRule: @unchecked Sendable {
     public internal(set) var lastError: String?
     var previousSeries: Set<Labels> = []
 
-    init(_ definition: RuleDefinition, groupLabels: [(name: String, value: String)]) {
+    let templates: AlertTemplates
+
+    init(_ definition: RuleDefinition, groupLabels: [(name: String, value: String)], externalURL: String) {
         self.definition = definition
         self.labels = mergedLabels(rule: definition.labels, group: groupLabels)
+        templates = AlertTemplates(ruleName: definition.name, labels: labels, annotations: definition.annotations,
+                                   externalURL: externalURL)
     }
 
     public var name: String { definition.name }
@@ -48,10 +52,9 @@ public final class AlertingRule: @unchecked Sendable {
         let ts = ctx.time
         var current: [Labels: ActiveAlert] = [:]
         if !vector.isEmpty {
-            let functions = TemplateExpansion.functions(engine: ctx.engine, storage: ctx.storage, time: ctx.queryTime,
-                                                        externalURL: ctx.externalURL)
+            templates.binding.bind(engine: ctx.engine, storage: ctx.storage, time: ctx.queryTime)
             for sample in vector {
-                let alert = makeAlert(sample, at: ts, functions: functions, ctx: ctx)
+                let alert = makeAlert(sample, at: ts, ctx: ctx)
                 if current.updateValue(alert, forKey: alert.labels) != nil {
                     throw RuleEvaluationError(message: "vector contains metrics with the same labelset after applying alert labels")
                 }
@@ -108,16 +111,16 @@ public final class AlertingRule: @unchecked Sendable {
         return out
     }
 
-    private func makeAlert(_ sample: OutputSample, at ts: Timestamp, functions: TemplateFunctions, ctx: EvaluationContext) -> ActiveAlert {
+    private func makeAlert(_ sample: OutputSample, at ts: Timestamp, ctx: EvaluationContext) -> ActiveAlert {
         let data = PrometheusTemplateData(labels: sample.labels, externalLabels: ctx.externalLabels,
-                                          externalURL: ctx.externalURL, value: sample.v)
+                                          externalURL: ctx.externalURL, value: sample.v).templateValue
         var b = LabelsBuilder(sample.labels)
         b.remove(LabelName.metricName)
-        for l in labels { b.set(l.name, data.expandOrError(l.value, ruleName: name, functions: functions)) }
+        for l in templates.labels { b.set(l.name, templates.expand(l.compiled, data: data)) }
         b.set(LabelName.alertName, name)
         var annotations: [Label] = []
-        for a in definition.annotations {
-            annotations.append(Label(a.name, data.expandOrError(a.value, ruleName: name, functions: functions)))
+        for a in templates.annotations {
+            annotations.append(Label(a.name, templates.expand(a.compiled, data: data)))
         }
         return ActiveAlert(labels: b.labels(), annotations: Labels(annotations), state: .pending, value: sample.v, activeAt: ts)
     }

@@ -104,7 +104,7 @@ public final class RuleGroup: @unchecked Sendable {
         rules = definition.rules.map { r in
             switch r.kind {
             case .recording: return .recording(RecordingRule(r, groupLabels: definition.labels))
-            case .alerting: return .alerting(AlertingRule(r, groupLabels: definition.labels))
+            case .alerting: return .alerting(AlertingRule(r, groupLabels: definition.labels, externalURL: options.externalURL))
             }
         }
     }

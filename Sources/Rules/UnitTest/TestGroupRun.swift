@@ -30,8 +30,8 @@ struct TestGroupRun {
         }
         if !loadErrors.isEmpty { return loadErrors }
 
-        let storage = MemoryStorage()
-        let engine = Engine(EngineOptions(lookbackDelta: 5 * 60_000, defaultSubqueryStep: evalInterval))
+        let storage = AppendOnlyStorage()
+        let engine = Engine(EngineOptions(lookbackDelta: 5 * 60_000, maxSamples: 10_000, defaultSubqueryStep: evalInterval))
         let options = RuleGroupOptions(storage: storage, engine: engine, externalLabels: spec.externalLabels,
                                        externalURL: spec.externalURL)
         let groups = ordered(definitions).map {
@@ -112,7 +112,7 @@ struct TestGroupRun {
         return errors
     }
 
-    private func checkQuery(_ c: PromQLTestCase, engine: Engine, storage: MemoryStorage, at t: Timestamp) -> String? {
+    private func checkQuery(_ c: PromQLTestCase, engine: Engine, storage: AppendOnlyStorage, at t: Timestamp) -> String? {
         let head = "    expr: \(goQuote(c.expr)), time: \(c.evalTime)"
         var got: [(labels: Labels, value: Double)]
         do {
