@@ -43,3 +43,39 @@ import Testing
         #expect(result.stderr.contains("many-to-many matching not allowed"))
     }
 }
+
+/// Features newer than the reference promtool 2.42 (FORMAT.md §9), checked by expected verdict only.
+@Suite struct UnitTesterNewerFeatureTests {
+    static func path(_ name: String) -> String { Fixtures.dir.appendingPathComponent("unit3x/\(name)").path }
+
+    @Test(arguments: ["pass_fuzzy.yml", "pass_start_timestamp.yml", "pass_histogram_input.yml"])
+    func passes(_ name: String) {
+        let result = RuleUnitTester.run(files: [Self.path(name)])
+        #expect(result.exitCode == 0, "\(result.output)")
+    }
+
+    @Test func exactComparisonWithoutFuzzy() {
+        let result = RuleUnitTester.run(files: [Self.path("fail_not_fuzzy.yml")])
+        #expect(result.exitCode == 1)
+        #expect(result.stderr.contains("exp: {__name__=\"third\"} 1E-01"))
+        #expect(result.stderr.contains("got: {__name__=\"third\"} 1.0000000000000002E-01"))
+    }
+
+    @Test func unknownRuleFieldsOnlyWithFlag() {
+        let strict = RuleUnitTester.run(files: [Self.path("extra_fields.yml")])
+        #expect(strict.exitCode == 1 && strict.stderr.contains("field owner not found"))
+        let lenient = RuleUnitTester.run(files: [Self.path("extra_fields.yml")], options: RuleUnitTestOptions(ignoreUnknownFields: true))
+        #expect(lenient.exitCode == 0, "\(lenient.output)")
+    }
+
+    @Test func unmatchedGlobWarns() {
+        let result = RuleUnitTester.run(files: [Self.path("missing_glob.yml")])
+        #expect(result.exitCode == 0)
+        #expect(result.stderr.contains("  WARNING: no file match pattern \(Self.path("nothing-*.yml"))"))
+    }
+
+    @Test func missingFileFails() {
+        let result = RuleUnitTester.run(files: ["/nonexistent/test.yml"])
+        #expect(result.exitCode == 1 && result.stderr.contains("/nonexistent/test.yml"))
+    }
+}
