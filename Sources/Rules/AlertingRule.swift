@@ -25,6 +25,10 @@ public final class AlertingRule: @unchecked Sendable {
     public internal(set) var restored = false
     public internal(set) var health = RuleHealth.unknown
     public internal(set) var lastError: String?
+    /// Time (ms) of the last evaluation; 0 before the first.
+    public internal(set) var lastEvaluation: Timestamp = 0
+    /// Wall-clock duration of the last evaluation, in seconds.
+    public internal(set) var lastDurationSeconds: Double = 0
     var previousSeries: Set<Labels> = []
 
     let templates: AlertTemplates
@@ -48,19 +52,9 @@ public final class AlertingRule: @unchecked Sendable {
     /// Evaluates the rule at `ctx.time`, advances every alert's state and returns
     /// the `ALERTS` / `ALERTS_FOR_STATE` samples to write.
     func evaluate(_ ctx: EvaluationContext) throws(RuleEvaluationError) -> [OutputSample] {
-        let vector = try RuleQuery.run(definition.expr, text: definition.exprText, ctx)
-        let ts = ctx.time
-        var current: [Labels: ActiveAlert] = [:]
-        if !vector.isEmpty {
-            templates.binding.bind(engine: ctx.engine, storage: ctx.storage, time: ctx.queryTime)
-            for sample in vector {
-                let alert = makeAlert(sample, at: ts, ctx: ctx)
-                if current.updateValue(alert, forKey: alert.labels) != nil {
-                    throw RuleEvaluationError(message: "vector contains metrics with the same labelset after applying alert labels")
-                }
-            }
-        }
-        for (key, fresh) in current {
+        let returned = try currentAlerts(ctx)
+        for (key, fresh) in returned {
+            // An alert already pending or firing keeps its state; only value and annotations follow.
             if var existing = active[key], existing.state != .inactive {
                 existing.value = fresh.value
                 existing.annotations = fresh.annotations
@@ -72,32 +66,8 @@ public final class AlertingRule: @unchecked Sendable {
         var out: [OutputSample] = []
         var activeCount = 0
         for key in Array(active.keys) {
-            guard var alert = active[key] else { continue }
-            if current[key] == nil {
-                var keepFiring = false
-                if alert.state == .firing && keepFiringFor > 0 {
-                    if alert.keepFiringSince == 0 { alert.keepFiringSince = ts }
-                    keepFiring = ts - alert.keepFiringSince < keepFiringFor
-                }
-                if alert.state == .pending || (alert.resolvedAt != 0 && ts - alert.resolvedAt > Self.resolvedRetention) {
-                    active[key] = nil
-                    continue
-                }
-                if alert.state != .inactive && !keepFiring {
-                    alert.state = .inactive
-                    alert.resolvedAt = ts
-                }
-                active[key] = alert
-                if !keepFiring { continue }
-            } else {
-                alert.keepFiringSince = 0
-            }
+            guard let alert = advance(key, returned: returned[key] != nil, at: ctx.time) else { continue }
             activeCount += 1
-            if alert.state == .pending && ts - alert.activeAt >= holdDuration {
-                alert.state = .firing
-                alert.firedAt = ts
-            }
-            active[key] = alert
             if restored {
                 out.append(OutputSample(labels: seriesLabels(alert, AlertSeries.alerts, state: alert.state), t: ctx.queryTime, v: 1))
                 out.append(OutputSample(labels: seriesLabels(alert, AlertSeries.forState, state: nil), t: ctx.queryTime,
@@ -109,6 +79,53 @@ public final class AlertingRule: @unchecked Sendable {
             throw RuleEvaluationError(message: "exceeded limit of \(ctx.limit) with \(activeCount) alerts")
         }
         return out
+    }
+
+    /// The alerts the expression returns now, by label set.
+    private func currentAlerts(_ ctx: EvaluationContext) throws(RuleEvaluationError) -> [Labels: ActiveAlert] {
+        let vector = try RuleQuery.run(definition.expr, text: definition.exprText, ctx)
+        var current: [Labels: ActiveAlert] = [:]
+        guard !vector.isEmpty else { return current }
+        templates.binding.bind(engine: ctx.engine, storage: ctx.storage, time: ctx.queryTime)
+        for sample in vector {
+            let alert = makeAlert(sample, at: ctx.time, ctx: ctx)
+            if current.updateValue(alert, forKey: alert.labels) != nil {
+                throw RuleEvaluationError(message: "vector contains metrics with the same labelset after applying alert labels")
+            }
+        }
+        return current
+    }
+
+    /// Moves one alert through the state machine at `ts`. Returns it when it is
+    /// still pending or firing (and so written to ALERTS), nil when dropped or resolved.
+    private func advance(_ key: Labels, returned: Bool, at ts: Timestamp) -> ActiveAlert? {
+        guard var alert = active[key] else { return nil }
+        if returned {
+            alert.keepFiringSince = 0
+        } else {
+            var keepFiring = false
+            if alert.state == .firing && keepFiringFor > 0 {
+                if alert.keepFiringSince == 0 { alert.keepFiringSince = ts }
+                keepFiring = ts - alert.keepFiringSince < keepFiringFor
+            }
+            // Pending alerts vanish at once; resolved ones are kept a while so receivers hear of it.
+            if alert.state == .pending || (alert.resolvedAt != 0 && ts - alert.resolvedAt > Self.resolvedRetention) {
+                active[key] = nil
+                return nil
+            }
+            if alert.state != .inactive && !keepFiring {
+                alert.state = .inactive
+                alert.resolvedAt = ts
+            }
+            active[key] = alert
+            if !keepFiring { return nil }
+        }
+        if alert.state == .pending && ts - alert.activeAt >= holdDuration {
+            alert.state = .firing
+            alert.firedAt = ts
+        }
+        active[key] = alert
+        return alert
     }
 
     private func makeAlert(_ sample: OutputSample, at ts: Timestamp, ctx: EvaluationContext) -> ActiveAlert {

@@ -61,6 +61,10 @@ public final class RecordingRule: @unchecked Sendable {
     let labels: [(name: String, value: String)]
     public internal(set) var health = RuleHealth.unknown
     public internal(set) var lastError: String?
+    /// Time (ms) of the last evaluation; 0 before the first.
+    public internal(set) var lastEvaluation: Timestamp = 0
+    /// Wall-clock duration of the last evaluation, in seconds.
+    public internal(set) var lastDurationSeconds: Double = 0
     /// Label sets written at the previous evaluation, to mark vanished ones stale.
     var previousSeries: Set<Labels> = []
 

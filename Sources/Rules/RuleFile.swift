@@ -148,63 +148,94 @@ struct GroupReader {
         return group
     }
 
+    /// A rule's fields as written, with the nodes errors point at.
+    private struct RawRule {
+        var node: YAMLNode
+        var fields: [String: YAMLNode]
+        var record: String
+        var alert: String
+        var exprText: String
+        var hold: PromDuration
+        var keep: PromDuration
+        var labels: [(name: String, value: String, node: YAMLNode)]
+        var annotations: [(name: String, value: String, node: YAMLNode)]
+
+        init(_ node: YAMLNode, _ fields: [String: YAMLNode]) throws {
+            self.node = node
+            self.fields = fields
+            record = try fields["record"]?.string() ?? ""
+            alert = try fields["alert"]?.string() ?? ""
+            exprText = try fields["expr"]?.string() ?? ""
+            hold = try fields["for"].map { $0.isNull ? .zero : try $0.duration() } ?? .zero
+            keep = try fields["keep_firing_for"].map { $0.isNull ? .zero : try $0.duration() } ?? .zero
+            labels = try (fields["labels"]?.entries() ?? []).map { (name: $0.key, value: try $0.value.string(), node: $0.value) }
+            annotations = try (fields["annotations"]?.entries() ?? []).map { (name: $0.key, value: try $0.value.string(), node: $0.value) }
+        }
+
+        var recordNode: YAMLNode { fields["record"] ?? node }
+    }
+
     mutating func readRule(_ node: YAMLNode, group: String, index: Int) throws -> RuleDefinition? {
         let entries = try strictEntries(node, allowed: RuleFileParser.ruleKeys, type: "rulefmt.Rule")
-        let m = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-        let record = try m["record"]?.string() ?? ""
-        let alert = try m["alert"]?.string() ?? ""
-        let exprText = try m["expr"]?.string() ?? ""
-        let hold = try m["for"].map { $0.isNull ? .zero : try $0.duration() } ?? .zero
-        let keep = try m["keep_firing_for"].map { $0.isNull ? .zero : try $0.duration() } ?? .zero
-        let labels = try (m["labels"]?.entries() ?? []).map { (name: $0.key, value: try $0.value.string(), node: $0.value) }
-        let annotations = try (m["annotations"]?.entries() ?? []).map { (name: $0.key, value: try $0.value.string(), node: $0.value) }
-        let ruleName = alert.isEmpty ? record : alert
-        let prefix = "group \"\(group)\", rule \(index), \"\(ruleName)\": "
+        let rule = try RawRule(node, Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))
+        let prefix = "group \"\(group)\", rule \(index), \"\(rule.alert.isEmpty ? rule.record : rule.alert)\": "
         let before = errors.count
-        let recordNode = m["record"] ?? node
-        let alertNode = m["alert"] ?? node
-
-        if !record.isEmpty && !alert.isEmpty {
-            fail(nil, "\(recordNode.line):\(recordNode.column): \(alertNode.line):\(alertNode.column): " + prefix + "only one of 'record' and 'alert' must be set")
-        }
-        if record.isEmpty && alert.isEmpty { fail(node, prefix + "one of 'record' or 'alert' must be set") }
-        var parsed: Expr?
-        if exprText.isEmpty {
-            fail(m["expr"] ?? node, prefix + "field 'expr' must be set in rule")
-        } else {
-            do {
-                parsed = try PromQLParser.parse(exprText)
-            } catch {
-                fail(m["expr"] ?? node, prefix + "could not parse expression: \(error.description)")
-            }
-        }
-        if !record.isEmpty {
-            if !annotations.isEmpty { fail(recordNode, prefix + "invalid field 'annotations' in recording rule") }
-            if hold != .zero { fail(recordNode, prefix + "invalid field 'for' in recording rule") }
-            if keep != .zero { fail(recordNode, prefix + "invalid field 'keep_firing_for' in recording rule") }
-            if !isValidLegacyMetricName(record) { fail(recordNode, prefix + "invalid recording rule name: \(record)") }
-            if record.contains("{") || record.contains("}") {
-                fail(recordNode, prefix + "braces present in the recording rule name; should it be in expr?: \(record)")
-            }
-        }
-        for l in labels where !isValidLegacyLabelName(l.name) || l.name == LabelName.metricName {
-            fail(l.node, prefix + "invalid label name: \(l.name)")
-        }
-        for a in annotations where !isValidLegacyLabelName(a.name) {
-            fail(a.node, prefix + "invalid annotation name: \(a.name)")
-        }
-        if !alert.isEmpty {
-            for l in labels {
-                if let e = TemplateExpansion.parseError(l.value, ruleName: alert) { fail(l.node, prefix + "label \"\(l.name)\": \(e)") }
-            }
-            for a in annotations {
-                if let e = TemplateExpansion.parseError(a.value, ruleName: alert) { fail(a.node, prefix + "annotation \"\(a.name)\": \(e)") }
-            }
-        }
+        let parsed = checkKindAndExpr(rule, prefix)
+        if !rule.record.isEmpty { checkRecording(rule, prefix) }
+        checkLabelsAndTemplates(rule, prefix)
         guard errors.count == before, let parsed else { return nil }
         return RuleDefinition(
-            kind: alert.isEmpty ? .recording(record) : .alerting(alert), exprText: exprText, expr: parsed,
-            holdDuration: hold, keepFiringFor: keep, labels: labels.map { ($0.name, $0.value) },
-            annotations: annotations.map { ($0.name, $0.value) }, line: node.line)
+            kind: rule.alert.isEmpty ? .recording(rule.record) : .alerting(rule.alert), exprText: rule.exprText, expr: parsed,
+            holdDuration: rule.hold, keepFiringFor: rule.keep, labels: rule.labels.map { ($0.name, $0.value) },
+            annotations: rule.annotations.map { ($0.name, $0.value) }, line: node.line)
+    }
+
+    /// Exactly one of record/alert, and an expression that parses (returned).
+    private mutating func checkKindAndExpr(_ rule: RawRule, _ prefix: String) -> Expr? {
+        if !rule.record.isEmpty && !rule.alert.isEmpty {
+            let r = rule.recordNode, a = rule.fields["alert"] ?? rule.node
+            fail(nil, "\(r.line):\(r.column): \(a.line):\(a.column): " + prefix + "only one of 'record' and 'alert' must be set")
+        }
+        if rule.record.isEmpty && rule.alert.isEmpty { fail(rule.node, prefix + "one of 'record' or 'alert' must be set") }
+        let exprNode = rule.fields["expr"] ?? rule.node
+        if rule.exprText.isEmpty {
+            fail(exprNode, prefix + "field 'expr' must be set in rule")
+            return nil
+        }
+        do {
+            return try PromQLParser.parse(rule.exprText)
+        } catch {
+            fail(exprNode, prefix + "could not parse expression: \(error.description)")
+            return nil
+        }
+    }
+
+    private mutating func checkRecording(_ rule: RawRule, _ prefix: String) {
+        let at = rule.recordNode
+        if !rule.annotations.isEmpty { fail(at, prefix + "invalid field 'annotations' in recording rule") }
+        if rule.hold != .zero { fail(at, prefix + "invalid field 'for' in recording rule") }
+        if rule.keep != .zero { fail(at, prefix + "invalid field 'keep_firing_for' in recording rule") }
+        if !isValidLegacyMetricName(rule.record) { fail(at, prefix + "invalid recording rule name: \(rule.record)") }
+        if rule.record.contains("{") || rule.record.contains("}") {
+            fail(at, prefix + "braces present in the recording rule name; should it be in expr?: \(rule.record)")
+        }
+    }
+
+    private mutating func checkLabelsAndTemplates(_ rule: RawRule, _ prefix: String) {
+        for l in rule.labels where !isValidLegacyLabelName(l.name) || l.name == LabelName.metricName {
+            fail(l.node, prefix + "invalid label name: \(l.name)")
+        }
+        for a in rule.annotations where !isValidLegacyLabelName(a.name) {
+            fail(a.node, prefix + "invalid annotation name: \(a.name)")
+        }
+        guard !rule.alert.isEmpty else { return }
+        for l in rule.labels {
+            if let e = TemplateExpansion.parseError(l.value, ruleName: rule.alert) { fail(l.node, prefix + "label \"\(l.name)\": \(e)") }
+        }
+        for a in rule.annotations {
+            if let e = TemplateExpansion.parseError(a.value, ruleName: rule.alert) {
+                fail(a.node, prefix + "annotation \"\(a.name)\": \(e)")
+            }
+        }
     }
 }

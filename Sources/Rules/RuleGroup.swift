@@ -28,6 +28,28 @@ public enum Rule: Sendable {
         case .alerting(let r): return r.lastError
         }
     }
+
+    /// Evaluation time (ms) and wall-clock duration (s) of the rule's last evaluation.
+    public var lastEvaluation: (time: Timestamp, seconds: Double) {
+        switch self {
+        case .recording(let r): return (r.lastEvaluation, r.lastDurationSeconds)
+        case .alerting(let r): return (r.lastEvaluation, r.lastDurationSeconds)
+        }
+    }
+}
+
+extension Rule {
+    fileprivate func recordTiming(at ts: Timestamp, since started: UInt64) {
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        switch self {
+        case .recording(let r):
+            r.lastEvaluation = ts
+            r.lastDurationSeconds = seconds
+        case .alerting(let a):
+            a.lastEvaluation = ts
+            a.lastDurationSeconds = seconds
+        }
+    }
 }
 
 /// Counters and timings of a group, as Prometheus exports them (`prometheus_rule_group_*`).
@@ -143,6 +165,8 @@ public final class RuleGroup: @unchecked Sendable {
         let ctx = EvaluationContext(engine: options.engine, storage: options.storage, time: ts, queryOffset: queryOffset,
                                     limit: limit, externalLabels: options.externalLabels, externalURL: options.externalURL)
         for rule in rules {
+            let ruleStarted = DispatchTime.now().uptimeNanoseconds
+            defer { rule.recordTiming(at: ts, since: ruleStarted) }
             switch rule {
             case .recording(let r):
                 do {
