@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import Model
 import Rules
+import Storage
 import TestSupport
 import Testing
 
@@ -145,5 +146,58 @@ enum AlertmanagerJSONProbe {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
         return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+}
+
+@Suite(.serialized) struct RulesToAlertmanagerTests {
+    /// A rule group evaluated on the wall clock hands its firing alert to the sender,
+    /// which delivers it to a real Alertmanager.
+    @Test func firingRuleReachesAlertmanager() async throws {
+        guard let binary = RunningAlertmanager.binary else { return }
+        let am = try RunningAlertmanager(binary: binary)
+        defer { am.stop() }
+        #expect(await Loopback.waitUntilHealthy(port: am.port, timeoutSeconds: 30))
+        var alerting = AlertingConfig()
+        var entry = AlertmanagerConfig()
+        entry.staticConfigs = [TargetGroup(targets: ["127.0.0.1:\(am.port)"])]
+        alerting.alertmanagers = [entry]
+        let client = HTTPClient()
+        let sender = AlertmanagerSender(alerting: alerting, externalLabels: ["replica": "a"], client: client)
+        let delivery = Task { await sender.run() }
+
+        let storage = MemoryStorage()
+        let options = RuleManagerOptions(
+            group: RuleGroupOptions(storage: storage, externalURL: "http://ember:9090"),
+            evaluationInterval: PromDuration(seconds: 1), clock: SystemRuleClock(), sink: sender)
+        let manager = RuleManager(options: options)
+        let yaml = """
+            groups:
+              - name: always
+                rules:
+                  - alert: Always
+                    expr: vector(42)
+                    labels: {severity: info}
+                    annotations: {summary: "value {{ $value }}"}
+            """
+        manager.update(groups: RuleFileParser.parse(yaml, file: "always.yml").groups)
+        manager.start()
+        var held: [[String: Any]] = []
+        for _ in 0..<100 where held.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            held = try await am.alerts()
+        }
+        await manager.stop()
+        sender.stop()
+        await delivery.value
+        client.shutdown()
+
+        let alert = try #require(held.first)
+        #expect(alert["labels"] as? [String: String] == ["alertname": "Always", "severity": "info", "replica": "a"])
+        #expect(alert["annotations"] as? [String: String] == ["summary": "value 42"])
+        #expect(alert["generatorURL"] as? String == "http://ember:9090/graph?g0.expr=vector%2842%29&g0.tab=1")
+        // Evaluations ran on the group's grid: interval-aligned plus its stable offset.
+        let group = try #require(manager.groups.first)
+        let last = group.stats.lastEvaluation
+        #expect(last > 0 && (last - group.evaluationTimestamp(before: 0)) % 1000 == 0)
     }
 }
