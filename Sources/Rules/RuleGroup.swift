@@ -29,6 +29,27 @@ public enum Rule: Sendable {
         }
     }
 
+    /// Name and labels: what identifies a rule across reloads.
+    var identity: String {
+        definition.name + "\u{ff}" + definition.labels.map { "\($0.name)=\($0.value)" }.sorted().joined(separator: "\u{ff}")
+    }
+
+    /// Series the rule wrote at its last evaluation.
+    var previousSeries: Set<Labels> {
+        get {
+            switch self {
+            case .recording(let r): return r.previousSeries
+            case .alerting(let a): return a.previousSeries
+            }
+        }
+        nonmutating set {
+            switch self {
+            case .recording(let r): r.previousSeries = newValue
+            case .alerting(let a): a.previousSeries = newValue
+            }
+        }
+    }
+
     /// Evaluation time (ms) and wall-clock duration (s) of the rule's last evaluation.
     public var lastEvaluation: (time: Timestamp, seconds: Double) {
         switch self {
@@ -237,9 +258,11 @@ public final class RuleGroup: @unchecked Sendable {
         }
     }
 
-    /// Takes over alert state and series-staleness memory from the same rules of
-    /// `old`, as Prometheus's CopyState does on reload.
-    func copyState(from old: RuleGroup) {
+    /// Takes over alert state and series-staleness memory from the rules of `old`
+    /// with the same name and labels, as Prometheus's CopyState does on reload
+    /// (so an alert keeps its `for` progress when only its expression changed).
+    /// Series of old rules without a counterpart are marked stale at `now`.
+    func copyState(from old: RuleGroup, now: Timestamp) {
         lock.lock()
         old.lock.lock()
         defer {
@@ -247,27 +270,21 @@ public final class RuleGroup: @unchecked Sendable {
             lock.unlock()
         }
         _stats = old._stats
-        shouldRestore = old.shouldRestore
-        var used = Set<Int>()
+        var unmatched: [String: [Int]] = [:]
+        for (i, r) in old.rules.enumerated() { unmatched[r.identity, default: []].append(i) }
         for rule in rules {
-            let def = rule.definition
-            guard let j = old.rules.indices.first(where: { !used.contains($0) && old.rules[$0].definition.sameDefinition(as: def) })
-            else { continue }
-            used.insert(j)
-            switch (rule, old.rules[j]) {
-            case (.recording(let n), .recording(let o)):
-                n.previousSeries = o.previousSeries
-                n.health = o.health
-                n.lastError = o.lastError
-            case (.alerting(let n), .alerting(let o)):
+            guard let j = unmatched[rule.identity]?.first else { continue }
+            unmatched[rule.identity]?.removeFirst()
+            rule.previousSeries = old.rules[j].previousSeries
+            if case .alerting(let n) = rule, case .alerting(let o) = old.rules[j] {
                 n.active = o.active
-                n.restored = o.restored
-                n.previousSeries = o.previousSeries
-                n.health = o.health
-                n.lastError = o.lastError
-            default: break
             }
         }
+        let app = options.storage.appender()
+        for j in unmatched.values.joined() {
+            for l in old.rules[j].previousSeries { _ = try? app.append(ref: 0, labels: l, t: now, v: StaleNaN.value) }
+        }
+        try? app.commit()
     }
 
     /// Marks every alerting rule as restored (unit tests and groups without restore).

@@ -33,6 +33,8 @@ public final class RuleManager: @unchecked Sendable {
     private var current: [RuleGroup] = []
     private var tasks: [ObjectIdentifier: Task<Void, Never>] = [:]
     private var running = false
+    /// After the first load, new groups do not wait to restore `for` state (as Prometheus).
+    private var loadedOnce = false
 
     public init(options: RuleManagerOptions, logger: Logger = Logger(label: "ember.rules")) {
         self.options = options
@@ -65,7 +67,8 @@ public final class RuleManager: @unchecked Sendable {
     /// untouched; a changed group takes over the alert state of rules that stayed
     /// the same; removed groups stop and their series are marked stale.
     public func update(groups definitions: [RuleGroupDefinition]) {
-        let old = lock.withLock { current }
+        let (old, firstLoad) = lock.withLock { (current, !loadedOnce) }
+        let now = options.clock.now()
         var oldByKey: [String: RuleGroup] = [:]
         for g in old { oldByKey[g.key] = g }
         var next: [RuleGroup] = []
@@ -73,19 +76,21 @@ public final class RuleManager: @unchecked Sendable {
         for def in definitions {
             let fresh = RuleGroup(def, options: options.group, defaultInterval: options.evaluationInterval,
                                   defaultQueryOffset: options.queryOffset)
+            if !firstLoad { fresh.markRestored() }
             if let previous = oldByKey[fresh.key] {
                 if previous.sameDefinition(as: fresh) {
                     next.append(previous)
                     kept.insert(ObjectIdentifier(previous))
                     continue
                 }
-                fresh.copyState(from: previous)
+                fresh.copyState(from: previous, now: now)
             }
             next.append(fresh)
         }
         let removed = old.filter { !kept.contains(ObjectIdentifier($0)) }
         let stopping: [Task<Void, Never>] = lock.withLock {
             current = next
+            loadedOnce = true
             let stop = removed.compactMap { tasks.removeValue(forKey: ObjectIdentifier($0)) }
             if running {
                 for g in next where tasks[ObjectIdentifier(g)] == nil { tasks[ObjectIdentifier(g)] = startTask(g) }
@@ -94,7 +99,6 @@ public final class RuleManager: @unchecked Sendable {
         }
         for t in stopping { t.cancel() }
         let replacedKeys = Set(next.map(\.key))
-        let now = options.clock.now()
         for g in removed where !replacedKeys.contains(g.key) { g.markSeriesStale(at: now) }
     }
 
@@ -191,11 +195,8 @@ extension RuleGroup {
         lock.withLock {
             let app = options.storage.appender()
             for rule in rules {
-                let series: Set<Labels>
-                switch rule {
-                case .recording(let r): series = r.previousSeries; r.previousSeries = []
-                case .alerting(let a): series = a.previousSeries; a.previousSeries = []
-                }
+                let series = rule.previousSeries
+                rule.previousSeries = []
                 for l in series { _ = try? app.append(ref: 0, labels: l, t: ts, v: StaleNaN.value) }
             }
             try? app.commit()

@@ -131,8 +131,9 @@ func eventually(_ condition: () -> Bool) async -> Bool {
         manager.update(groups: RuleFileParser.parse(pending, file: "r.yml").groups)
         #expect(manager.groups.first === original)
 
-        // A rule added: a new group object takes over the state of the unchanged rule.
-        let changed = pending + "\n      - record: extra\n        expr: vector(1)\n"
+        // Expression changed and a rule added: a new group object takes over the state of
+        // the rule with the same name and labels, as Prometheus does.
+        let changed = pending.replacingOccurrences(of: "up == 0", with: "up < 1") + "\n      - record: extra\n        expr: vector(1)\n"
         manager.update(groups: RuleFileParser.parse(changed, file: "r.yml").groups)
         let replaced = try #require(manager.groups.first)
         #expect(replaced !== original)
