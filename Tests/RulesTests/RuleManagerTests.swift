@@ -162,3 +162,39 @@ func eventually(_ condition: () -> Bool) async -> Bool {
         #expect(written.count == 2 && StaleNaN.isStale(written[1].v) && written[1].t == 5 * minute)
     }
 }
+
+@Suite struct QueryOffsetTests {
+    @Test func queryOffsetShiftsQueryAndOutputTime() throws {
+        let yaml = """
+            groups:
+              - name: late
+                query_offset: 1m
+                rules:
+                  - record: seen
+                    expr: src
+                  - alert: Seen
+                    expr: src > 0
+            """
+        let storage = MemoryStorage()
+        let group = try #require(makeGroups(yaml, storage: storage).first)
+        group.markRestored()
+        #expect(group.queryOffset == minute)
+        put(storage, ["__name__": "src"], 9 * minute, 5)
+        put(storage, ["__name__": "src"], 10 * minute, 7)
+        group.evaluate(at: 10 * minute)
+        // Evaluated at 10m, queried (and stamped) at 9m: the 9m value, not the 10m one.
+        #expect(samples(storage, ["__name__": "seen"]) == [Sample(t: 9 * minute, v: 5)])
+        #expect(samples(storage, ["__name__": "ALERTS", "alertname": "Seen", "alertstate": "firing"]).map(\.t) == [9 * minute])
+        #expect(group.alertingRules[0].activeAlerts.first?.activeAt == 10 * minute)
+    }
+
+    @Test func groupsGetDifferentStableOffsets() throws {
+        let storage = MemoryStorage()
+        let groups = makeGroups("groups:\n  - name: a\n    rules: []\n  - name: b\n    rules: []\n", storage: storage)
+        let offsets = groups.map { $0.evaluationTimestamp(before: 0) + minute }
+        #expect(offsets.allSatisfy { $0 >= 0 && $0 < minute })
+        #expect(offsets[0] != offsets[1])
+        // The same group at any time lands on the same grid.
+        #expect(groups[0].evaluationTimestamp(before: 123_456_789) % minute == offsets[0])
+    }
+}

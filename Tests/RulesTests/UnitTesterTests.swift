@@ -30,6 +30,16 @@ import Testing
             """)
     }
 
+    /// For these failures the whole report is worded exactly as promtool words it.
+    @Test(arguments: ["fail_alert_labels.yml", "fail_value.yml", "fail_missing_alertname.yml", "fail_repeated_order.yml"])
+    func failureReportMatchesPromtool(_ name: String) throws {
+        let path = Fixtures.dir.appendingPathComponent("unit/\(name)").path
+        let result = RuleUnitTester.run(files: [path])
+        guard let ref = try Fixtures.runPromtool(["test", "rules", path]) else { return }
+        #expect(result.stderr == ref.stderr)
+        #expect(result.stdout == ref.stdout)
+    }
+
     @Test func runFilterSkipsOtherGroups() throws {
         let fail = Fixtures.dir.appendingPathComponent("unit/fail_value.yml").path
         #expect(RuleUnitTester.run(files: [fail], options: RuleUnitTestOptions(run: ["^nothing"])).exitCode == 0)
