@@ -12,6 +12,10 @@ public enum AlertSeries {
 }
 
 /// An alerting rule and the state of its alerts.
+///
+/// Its mutable state belongs to its group: read it directly only while the
+/// group is not running (tests, the unit-test runner), otherwise through
+/// `RuleGroup.snapshot()`.
 public final class AlertingRule: @unchecked Sendable {
     /// How long a resolved alert is kept so that receivers hear about the resolution.
     public static let resolvedRetention: Int64 = 15 * 60_000

@@ -152,7 +152,9 @@ public final class RuleGroup: @unchecked Sendable {
         }
     }
 
+    /// Counters and timings; safe to read while the group runs.
     public var stats: RuleGroupStats { lock.withLock { _stats } }
+    var statsLocked: RuleGroupStats { _stats }
 
     /// Alerting rules of the group, in order.
     public var alertingRules: [AlertingRule] {

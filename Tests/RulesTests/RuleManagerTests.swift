@@ -198,3 +198,30 @@ func eventually(_ condition: () -> Bool) async -> Bool {
         #expect(groups[0].evaluationTimestamp(before: 123_456_789) % minute == offsets[0])
     }
 }
+
+@Suite struct SnapshotTests {
+    @Test func snapshotReportsRuleStateAndAlerts() throws {
+        let yaml = """
+            groups:
+              - name: g
+                rules:
+                  - record: r
+                    expr: vector(1)
+                  - alert: Pending
+                    expr: vector(1)
+                    for: 5m
+                  - alert: Joined
+                    expr: vector(1) + on(x) group_left vector(2)
+            """
+        let storage = MemoryStorage()
+        let group = try #require(makeGroups(yaml, storage: storage).first)
+        group.evaluate(at: minute)
+        let snap = group.snapshot()
+        #expect(snap.name == "g" && snap.file == "rules.yml" && snap.interval == minute)
+        #expect(snap.stats.evaluations == 1 && snap.stats.lastEvaluation == minute)
+        #expect(snap.rules.map(\.health) == [.ok, .ok, .ok])
+        #expect(snap.rules.allSatisfy { $0.lastEvaluation == minute })
+        #expect(snap.rules[1].state == .pending && snap.rules[1].activeAlerts.count == 1)
+        #expect(snap.rules[0].alerts.isEmpty && snap.rules[0].state == .inactive)
+    }
+}
