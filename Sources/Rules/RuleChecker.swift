@@ -1,3 +1,4 @@
+import Config
 import Model
 
 /// What `ember check rules` prints and its exit status.
@@ -16,7 +17,9 @@ public struct RuleCheckResult: Sendable {
 public enum RuleChecker {
     /// Checks every file. Duplicate rules (same name and labels) are lint
     /// problems: reported, but only fatal (exit 3) with `lintFatal`.
-    public static func check(files: [String], lintFatal: Bool = false, ignoreUnknownFields: Bool = false) -> RuleCheckResult {
+    /// `nameValidation` as in `RuleFileParser.load`.
+    public static func check(files: [String], lintFatal: Bool = false, ignoreUnknownFields: Bool = false,
+                             nameValidation: NameValidationScheme = .utf8) -> RuleCheckResult {
         var out = "", err = "", both = ""
         func write(_ s: String, toErr: Bool) {
             if toErr { err += s } else { out += s }
@@ -25,7 +28,7 @@ public enum RuleChecker {
         var hasErrors = false, hasLint = false
         for file in files {
             write("Checking \(file)\n", toErr: false)
-            let (groups, errors) = RuleFileParser.load(file: file, ignoreUnknownFields: ignoreUnknownFields)
+            let (groups, errors) = RuleFileParser.load(file: file, ignoreUnknownFields: ignoreUnknownFields, nameValidation: nameValidation)
             if !errors.isEmpty {
                 hasErrors = true
                 write("  FAILED:\n" + errors.map { $0.description + "\n" }.joined(), toErr: true)

@@ -70,16 +70,22 @@ public enum RuleFileParser {
     static let ruleKeys = ["record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"]
 
     /// Reads `path` and parses it; all problems found are returned, none thrown.
-    public static func load(file path: String, ignoreUnknownFields: Bool = false) -> (groups: [RuleGroupDefinition], errors: [RuleFileError]) {
+    ///
+    /// `nameValidation` is Prometheus's name validation scheme: `.utf8` (Prometheus 3's
+    /// default) accepts any UTF-8 metric and label name, `.legacy` only `[a-zA-Z_:][a-zA-Z0-9_:]*`.
+    public static func load(file path: String, ignoreUnknownFields: Bool = false,
+                            nameValidation: NameValidationScheme = .utf8) -> (groups: [RuleGroupDefinition], errors: [RuleFileError]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             return ([], [RuleFileError(file: path, message: "open \(path): no such file or directory")])
         }
-        return parse(String(decoding: data, as: UTF8.self), file: path, ignoreUnknownFields: ignoreUnknownFields)
+        return parse(String(decoding: data, as: UTF8.self), file: path, ignoreUnknownFields: ignoreUnknownFields,
+                     nameValidation: nameValidation)
     }
 
     /// Parses rule-file text. `file` names the source in errors and in each group's identity.
-    public static func parse(_ text: String, file: String, ignoreUnknownFields: Bool = false) -> (groups: [RuleGroupDefinition], errors: [RuleFileError]) {
-        var reader = GroupReader(file: file, ignoreUnknownFields: ignoreUnknownFields)
+    public static func parse(_ text: String, file: String, ignoreUnknownFields: Bool = false,
+                             nameValidation: NameValidationScheme = .utf8) -> (groups: [RuleGroupDefinition], errors: [RuleFileError]) {
+        var reader = GroupReader(file: file, ignoreUnknownFields: ignoreUnknownFields, scheme: nameValidation)
         do {
             guard let root = try YAMLNode.parse(text, file: file) else { return ([], []) }
             let top = try reader.strictEntries(root, allowed: ["groups"], type: "rulefmt.RuleGroups")
@@ -107,11 +113,17 @@ public enum RuleFileParser {
 struct GroupReader {
     let file: String
     let ignoreUnknownFields: Bool
+    let scheme: NameValidationScheme
     var errors: [RuleFileError] = []
 
-    init(file: String, ignoreUnknownFields: Bool) {
+    init(file: String, ignoreUnknownFields: Bool, scheme: NameValidationScheme) {
         self.file = file
         self.ignoreUnknownFields = ignoreUnknownFields
+        self.scheme = scheme
+    }
+
+    private func isValidMetricName(_ name: String) -> Bool {
+        scheme == .legacy ? isValidLegacyMetricName(name) : isValidUTF8Name(name)
     }
 
     func strictEntries(_ node: YAMLNode, allowed: [String], type: String) throws -> [(key: String, value: YAMLNode)] {
@@ -139,7 +151,7 @@ struct GroupReader {
         if let q = m["query_offset"], !q.isNull { group.queryOffset = try q.duration() }
         if let l = m["limit"], !l.isNull { group.limit = try l.int() }
         for (k, v) in try m["labels"]?.entries() ?? [] {
-            if !isValidLegacyLabelName(k) || k == LabelName.metricName { fail(v, "invalid label name: \(k)") }
+            if !scheme.isValidLabelName(k) || k == LabelName.metricName { fail(v, "invalid label name: \(k)") }
             group.labels.append((k, try v.string()))
         }
         for (index, r) in (try m["rules"]?.sequence() ?? []).enumerated() {
@@ -215,17 +227,17 @@ struct GroupReader {
         if !rule.annotations.isEmpty { fail(at, prefix + "invalid field 'annotations' in recording rule") }
         if rule.hold != .zero { fail(at, prefix + "invalid field 'for' in recording rule") }
         if rule.keep != .zero { fail(at, prefix + "invalid field 'keep_firing_for' in recording rule") }
-        if !isValidLegacyMetricName(rule.record) { fail(at, prefix + "invalid recording rule name: \(rule.record)") }
+        if !isValidMetricName(rule.record) { fail(at, prefix + "invalid recording rule name: \(rule.record)") }
         if rule.record.contains("{") || rule.record.contains("}") {
             fail(at, prefix + "braces present in the recording rule name; should it be in expr?: \(rule.record)")
         }
     }
 
     private mutating func checkLabelsAndTemplates(_ rule: RawRule, _ prefix: String) {
-        for l in rule.labels where !isValidLegacyLabelName(l.name) || l.name == LabelName.metricName {
+        for l in rule.labels where !scheme.isValidLabelName(l.name) || l.name == LabelName.metricName {
             fail(l.node, prefix + "invalid label name: \(l.name)")
         }
-        for a in rule.annotations where !isValidLegacyLabelName(a.name) {
+        for a in rule.annotations where !scheme.isValidLabelName(a.name) {
             fail(a.node, prefix + "invalid annotation name: \(a.name)")
         }
         guard !rule.alert.isEmpty else { return }

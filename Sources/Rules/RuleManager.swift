@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Logging
 import Model
@@ -50,11 +51,12 @@ public final class RuleManager: @unchecked Sendable {
     /// Loads `files` (globs are not expanded here). On any error nothing changes and
     /// the errors are returned, as a failed Prometheus reload keeps the old rules.
     @discardableResult
-    public func update(files: [String], ignoreUnknownFields: Bool = false) -> [RuleFileError] {
+    public func update(files: [String], ignoreUnknownFields: Bool = false,
+                       nameValidation: NameValidationScheme = .utf8) -> [RuleFileError] {
         var all: [RuleGroupDefinition] = []
         var errors: [RuleFileError] = []
         for file in files {
-            let (groups, errs) = RuleFileParser.load(file: file, ignoreUnknownFields: ignoreUnknownFields)
+            let (groups, errs) = RuleFileParser.load(file: file, ignoreUnknownFields: ignoreUnknownFields, nameValidation: nameValidation)
             all += groups
             errors += errs
         }

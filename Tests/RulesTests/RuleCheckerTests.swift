@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Rules
 import Testing
@@ -11,7 +12,8 @@ import Testing
     @Test(arguments: Fixtures.files("check"))
     func verdictMatchesPromtool(_ path: String) throws {
         let name = (path as NSString).lastPathComponent
-        let result = RuleChecker.check(files: [path])
+        // promtool 2.42 knows only legacy names.
+        let result = RuleChecker.check(files: [path], nameValidation: .legacy)
         #expect(result.exitCode == (Self.valid.contains(name) ? 0 : 1), "\(result.output)")
         #expect(result.stdout.hasPrefix("Checking \(path)\n"))
         guard !Self.newerThanReference.contains(name), let ref = try Fixtures.runPromtool(["check", "rules", path]) else { return }
@@ -21,6 +23,18 @@ import Testing
             guard let core = line.range(of: "group \"").map({ String(line[$0.lowerBound...]) }) else { continue }
             #expect(result.stderr.contains(core), "missing \(core) in\n\(result.stderr)")
         }
+    }
+
+    @Test func utf8NamesAreValidByDefaultAsInPrometheus3() throws {
+        let label = Fixtures.dir.appendingPathComponent("check/bad_label.yml").path
+        #expect(RuleChecker.check(files: [label]).exitCode == 0)
+        #expect(RuleChecker.check(files: [label], nameValidation: .legacy).exitCode == 1)
+        let name = Fixtures.dir.appendingPathComponent("check/name_label.yml").path
+        #expect(RuleChecker.check(files: [name]).exitCode == 1, "__name__ stays reserved")
+        let braces = Fixtures.dir.appendingPathComponent("check/bad_record_name.yml").path
+        let out = RuleChecker.check(files: [braces])
+        #expect(out.exitCode == 1 && out.stderr.contains("braces present in the recording rule name; should it be in expr?: up{job='x'}"))
+        #expect(!out.stderr.contains("invalid recording rule name"))
     }
 
     @Test func successOutputAndCount() throws {
@@ -35,7 +49,7 @@ import Testing
         let result = RuleChecker.check(files: [bad])
         #expect(result.stderr == "  FAILED:\n\(bad): 5:15: group \"a\", rule 1, \"job:x\": could not parse expression: 1:7: parse error: unclosed left parenthesis\n")
         let label = Fixtures.dir.appendingPathComponent("check/bad_label.yml").path
-        #expect(RuleChecker.check(files: [label]).stderr.contains("\(label): 7:23: group \"a\", rule 1, \"Foo\": invalid label name: bad-name"))
+        #expect(RuleChecker.check(files: [label], nameValidation: .legacy).stderr.contains("\(label): 7:23: group \"a\", rule 1, \"Foo\": invalid label name: bad-name"))
     }
 
     @Test func duplicatesAreLintOnlyFatalOnRequest() throws {

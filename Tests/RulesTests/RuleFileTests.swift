@@ -68,7 +68,7 @@ import Testing
               - name: g
                 rules: []
             """
-        let (groups, errors) = RuleFileParser.parse(yaml, file: "r.yml")
+        let (groups, errors) = RuleFileParser.parse(yaml, file: "r.yml", nameValidation: .legacy)
         #expect(groups.isEmpty)
         let text = errors.map(\.description)
         #expect(text.contains("r.yml: 4:17: group \"g\", rule 1, \"bad name\": invalid field 'annotations' in recording rule"))

@@ -13,10 +13,13 @@ public struct RuleUnitTestOptions: Sendable {
     public var run: [String]
     /// `--ignore-unknown-fields`: unknown keys in rule files are ignored.
     public var ignoreUnknownFields: Bool
+    /// Name validation of rule files (Prometheus 3 default: UTF-8).
+    public var nameValidation: NameValidationScheme
 
-    public init(run: [String] = [], ignoreUnknownFields: Bool = false) {
+    public init(run: [String] = [], ignoreUnknownFields: Bool = false, nameValidation: NameValidationScheme = .utf8) {
         self.run = run
         self.ignoreUnknownFields = ignoreUnknownFields
+        self.nameValidation = nameValidation
     }
 }
 
@@ -87,7 +90,7 @@ public enum RuleUnitTester {
                 let range = NSRange(spec.name.startIndex..., in: spec.name)
                 guard !spec.name.isEmpty, filters.contains(where: { $0.firstMatch(in: spec.name, range: range) != nil }) else { continue }
             }
-            errors += TestGroupRun(spec: spec, file: file, ruleFiles: ruleFiles, ignoreUnknownFields: options.ignoreUnknownFields).run()
+            errors += TestGroupRun(spec: spec, file: file, ruleFiles: ruleFiles, options: options).run()
         }
         return (warnings, errors)
     }

@@ -8,7 +8,7 @@ struct TestGroupRun {
     let spec: TestGroupSpec
     let file: UnitTestFile
     let ruleFiles: [String]
-    let ignoreUnknownFields: Bool
+    let options: RuleUnitTestOptions
 
     private var evalInterval: Int64 { file.evaluationInterval.milliseconds }
 
@@ -24,7 +24,7 @@ struct TestGroupRun {
         var definitions: [RuleGroupDefinition] = []
         var loadErrors: [String] = []
         for f in ruleFiles {
-            let (groups, errors) = RuleFileParser.load(file: f, ignoreUnknownFields: ignoreUnknownFields)
+            let (groups, errors) = RuleFileParser.load(file: f, ignoreUnknownFields: options.ignoreUnknownFields, nameValidation: options.nameValidation)
             definitions += groups
             loadErrors += errors.map(\.description)
         }
@@ -32,10 +32,10 @@ struct TestGroupRun {
 
         let storage = AppendOnlyStorage()
         let engine = Engine(EngineOptions(lookbackDelta: 5 * 60_000, maxSamples: 10_000, defaultSubqueryStep: evalInterval))
-        let options = RuleGroupOptions(storage: storage, engine: engine, externalLabels: spec.externalLabels,
-                                       externalURL: spec.externalURL)
+        let groupOptions = RuleGroupOptions(storage: storage, engine: engine, externalLabels: spec.externalLabels,
+                                            externalURL: spec.externalURL)
         let groups = ordered(definitions).map {
-            RuleGroup($0, options: options, defaultInterval: spec.interval ?? file.evaluationInterval)
+            RuleGroup($0, options: groupOptions, defaultInterval: spec.interval ?? file.evaluationInterval)
         }
         for g in groups { g.markRestored() }
 
