@@ -201,3 +201,41 @@ enum AlertmanagerJSONProbe {
         #expect(last > 0 && (last - group.evaluationTimestamp(before: 0)) % 1000 == 0)
     }
 }
+
+@Suite struct AlertmanagerEndpointTests {
+    @Test func staticAndFileTargetsWithRelabelling() throws {
+        let dir = try TestPaths.makeTempDir("ember-am-sd")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try #"[{"targets": ["10.0.0.1:9093", "10.0.0.2:9093"], "labels": {"dc": "west"}}]"#
+            .write(to: dir.appendingPathComponent("am.json"), atomically: true, encoding: .utf8)
+        let yaml = """
+            alerting:
+              alertmanagers:
+                - path_prefix: /am
+                  static_configs:
+                    - targets: ["127.0.0.1:9093"]
+                  file_sd_configs:
+                    - files: ["\(dir.path)/*.json"]
+                  relabel_configs:
+                    - source_labels: [dc]
+                      regex: east
+                      action: drop
+                - scheme: https
+                  static_configs:
+                    - targets: ["am.example:443"]
+                      labels: {dc: east}
+                  relabel_configs:
+                    - source_labels: [dc]
+                      regex: east
+                      action: drop
+            """
+        let config = try PrometheusConfig.parse(contents: yaml, file: dir.appendingPathComponent("prometheus.yml").path)
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        let sender = AlertmanagerSender(alerting: config.alerting, client: client)
+        #expect(sender.endpoints.map(\.url) == [
+            "http://127.0.0.1:9093/am/api/v2/alerts", "http://10.0.0.1:9093/am/api/v2/alerts", "http://10.0.0.2:9093/am/api/v2/alerts",
+        ])
+        #expect(sender.endpoints.map(\.configIndex) == [0, 0, 0])
+    }
+}

@@ -1,5 +1,8 @@
 import Config
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPClient
 import Model
 
@@ -12,12 +15,12 @@ public struct AlertmanagerEndpoint: Sendable, Hashable {
 }
 
 extension AlertmanagerEndpoint {
-    /// Endpoints of the static targets of every `alertmanagers` entry, after its
+    /// Endpoints of the static and file-discovered targets of every `alertmanagers` entry, after its
     /// `relabel_configs` (targets relabelled away are skipped, as in Prometheus).
     static func resolve(_ configs: [AlertmanagerConfig]) -> [AlertmanagerEndpoint] {
         var out: [AlertmanagerEndpoint] = []
         for (index, c) in configs.enumerated() {
-            for group in c.staticConfigs {
+            for group in c.staticConfigs + c.fileSDConfigs.flatMap(FileTargets.read) {
                 for target in group.targets {
                     var b = LabelsBuilder(group.labels)
                     b.set(LabelName.address, target)
@@ -34,6 +37,35 @@ extension AlertmanagerEndpoint {
             }
         }
         return out
+    }
+}
+
+/// Target groups of `file_sd_configs` files (JSON or YAML lists of
+/// `{targets: [...], labels: {...}}`), read once; unreadable files yield none.
+enum FileTargets {
+    static func read(_ config: FileSDConfig) -> [TargetGroup] {
+        config.files.flatMap(expandGlob).flatMap(groups)
+    }
+
+    private static func groups(in path: String) -> [TargetGroup] {
+        guard let root = try? YAMLNode.load(file: path), let items = try? root.sequence() else { return [] }
+        return items.compactMap { item in
+            guard let entries = try? item.entries() else { return nil }
+            var targets: [String] = []
+            var labels: [String: String] = [:]
+            for (key, value) in entries {
+                if key == "targets" { targets = (try? value.stringList()) ?? [] }
+                if key == "labels" { labels = (try? value.stringMap()) ?? [:] }
+            }
+            return TargetGroup(targets: targets, labels: Labels(labels), source: path)
+        }
+    }
+
+    private static func expandGlob(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard glob(pattern, 0, nil, &g) == 0 else { return [] }
+        return (0..<Int(g.gl_pathc)).compactMap { i in g.gl_pathv[i].map { String(cString: $0) } }
     }
 }
 
