@@ -167,9 +167,7 @@ public final class RuleGroup: @unchecked Sendable {
     /// Prometheus's EvalTimestamp: the latest evaluation time at or before `now`,
     /// aligned to the interval plus a stable per-group offset so that groups spread out.
     public func evaluationTimestamp(before now: Timestamp) -> Timestamp {
-        var h = StableHasher()
-        h.combine("name\u{ff}\(name)\u{ff}file\u{ff}\(file)\u{ff}")
-        let offset = Int64(h.value % UInt64(interval))
+        let offset = GroupOffset.milliseconds(name: name, file: file, intervalMs: interval)
         let adjusted = now - offset
         var base = adjusted - adjusted % interval
         if adjusted % interval < 0 { base -= interval }

@@ -225,3 +225,4 @@ func eventually(_ condition: () -> Bool) async -> Bool {
         #expect(snap.rules[0].alerts.isEmpty && snap.rules[0].state == .inactive)
     }
 }
+
