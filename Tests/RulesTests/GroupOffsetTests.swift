@@ -24,3 +24,17 @@ import Testing
         }
     }
 }
+
+@Suite struct GoFormattingTests {
+    @Test(arguments: [(Int64(0), "0s"), (500, "500ms"), (60_000, "1m0s"), (90_000, "1m30s"), (3_723_500, "1h2m3.5s"),
+                      (3_600_000, "1h0m0s"), (1_050, "1.05s"), (-2000, "-2s")])
+    func durations(_ c: (Int64, String)) {
+        #expect(goDuration(c.0) == c.1)
+    }
+
+    @Test(arguments: [(1.0, "1E+00"), (0.5, "5E-01"), (1.5, "1.5E+00"), (50.0, "5E+01"), (0.0, "0E+00"), (-1234.5, "-1.2345E+03"),
+                      (1e-7, "1E-07"), (1.0000000000000002e-01, "1.0000000000000002E-01"), (Double.infinity, "+Inf")])
+    func exponents(_ c: (Double, String)) {
+        #expect(goExponent(c.0) == c.1)
+    }
+}

@@ -31,7 +31,7 @@ import Testing
     }
 
     /// For these failures the whole report is worded exactly as promtool words it.
-    @Test(arguments: ["fail_alert_labels.yml", "fail_value.yml", "fail_missing_alertname.yml", "fail_repeated_order.yml"])
+    @Test(arguments: ["fail_alert_labels.yml", "fail_value.yml", "fail_missing_alertname.yml", "fail_repeated_order.yml", "fail_bad_rule_file.yml"])
     func failureReportMatchesPromtool(_ name: String) throws {
         let path = Fixtures.dir.appendingPathComponent("unit/\(name)").path
         let result = RuleUnitTester.run(files: [path])
@@ -49,7 +49,7 @@ import Testing
     @Test func evaluationErrorIsReported() throws {
         let path = Fixtures.dir.appendingPathComponent("unit/fail_many_to_many.yml").path
         let result = RuleUnitTester.run(files: [path])
-        #expect(result.stderr.contains("rule: joined, time: 1m, err:"))
+        #expect(result.stderr.contains("rule: joined, time: 1m0s, err:"))
         #expect(result.stderr.contains("many-to-many matching not allowed"))
     }
 }

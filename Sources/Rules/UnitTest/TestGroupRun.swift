@@ -21,13 +21,7 @@ struct TestGroupRun {
         } catch {
             return ["\(error)"]
         }
-        var definitions: [RuleGroupDefinition] = []
-        var loadErrors: [String] = []
-        for f in ruleFiles {
-            let (groups, errors) = RuleFileParser.load(file: f, ignoreUnknownFields: options.ignoreUnknownFields, nameValidation: options.nameValidation)
-            definitions += groups
-            loadErrors += errors.map(\.description)
-        }
+        let (definitions, loadErrors) = loadRuleGroups()
         if !loadErrors.isEmpty { return loadErrors }
 
         let storage = AppendOnlyStorage()
@@ -48,15 +42,7 @@ struct TestGroupRun {
         var ts = mint
         while ts <= maxt {
             feed.append(until: ts, to: storage)
-            var evalErrors: [String] = []
-            for g in groups {
-                g.evaluate(at: ts)
-                for r in g.rules {
-                    if let e = r.lastError {
-                        evalErrors.append("    rule: \(r.definition.name), time: \(PromDuration(milliseconds: ts - mint)), err: \(e)")
-                    }
-                }
-            }
+            let evalErrors = evaluate(groups, at: ts, since: mint)
             if !evalErrors.isEmpty { return errors + evalErrors }
             while nextAlertTime < alertTimes.count, mint + alertTimes[nextAlertTime] >= ts,
                   mint + alertTimes[nextAlertTime] < ts + evalInterval {
@@ -67,6 +53,32 @@ struct TestGroupRun {
         }
         for c in spec.promqlTests {
             if let e = checkQuery(c, engine: engine, storage: storage, at: mint + c.evalTime.milliseconds) { errors.append(e) }
+        }
+        return errors
+    }
+
+    private func loadRuleGroups() -> ([RuleGroupDefinition], [String]) {
+        var definitions: [RuleGroupDefinition] = []
+        var errors: [String] = []
+        for f in ruleFiles {
+            let (groups, problems) = RuleFileParser.load(file: f, ignoreUnknownFields: options.ignoreUnknownFields,
+                                                         nameValidation: options.nameValidation)
+            definitions += groups
+            errors += problems.map(\.description)
+        }
+        return (definitions, errors)
+    }
+
+    /// Evaluates every group at `ts` in order; the rule errors it produced, as promtool reports them.
+    private func evaluate(_ groups: [RuleGroup], at ts: Timestamp, since mint: Timestamp) -> [String] {
+        var errors: [String] = []
+        for g in groups {
+            g.evaluate(at: ts)
+            for r in g.rules {
+                if let e = r.lastError {
+                    errors.append("    rule: \(r.definition.name), time: \(goDuration(ts - mint)), err: \(e)")
+                }
+            }
         }
         return errors
     }
@@ -178,6 +190,25 @@ struct AlertComparison: Comparable {
 /// Go's labels.String(): `{a="1", b="2"}` with every pair, `__name__` included.
 func goLabels(_ labels: Labels) -> String {
     "{" + labels.map { "\($0.name)=\(goQuote($0.value))" }.joined(separator: ", ") + "}"
+}
+
+/// Go's time.Duration String() for whole milliseconds: `0s`, `500ms`, `1m0s`, `1h2m3.5s`.
+func goDuration(_ ms: Int64) -> String {
+    if ms == 0 { return "0s" }
+    let sign = ms < 0 ? "-" : ""
+    let m = ms.magnitude
+    if m < 1000 { return "\(sign)\(m)ms" }
+    let hours = m / 3_600_000, minutes = m / 60_000 % 60, millis = m % 60_000
+    var seconds = "\(millis / 1000)"
+    if millis % 1000 != 0 {
+        var frac = String(millis % 1000)
+        while frac.count < 3 { frac = "0" + frac }
+        while frac.hasSuffix("0") { frac.removeLast() }
+        seconds += "." + frac
+    }
+    if hours > 0 { return "\(sign)\(hours)h\(minutes)m\(seconds)s" }
+    if minutes > 0 { return "\(sign)\(minutes)m\(seconds)s" }
+    return "\(sign)\(seconds)s"
 }
 
 /// Go's %q for printable text.
