@@ -31,7 +31,7 @@ import Testing
     }
 
     /// For these failures the whole report is worded exactly as promtool words it.
-    @Test(arguments: ["fail_alert_labels.yml", "fail_value.yml", "fail_missing_alertname.yml", "fail_repeated_order.yml", "fail_bad_rule_file.yml"])
+    @Test(arguments: ["fail_alert_labels.yml", "fail_value.yml", "fail_missing_alertname.yml", "fail_repeated_order.yml", "fail_bad_rule_file.yml", "fail_query_error.yml"])
     func failureReportMatchesPromtool(_ name: String) throws {
         let path = Fixtures.dir.appendingPathComponent("unit/\(name)").path
         let result = RuleUnitTester.run(files: [path])
