@@ -60,6 +60,17 @@ public enum Rule: Sendable {
 }
 
 extension Rule {
+    fileprivate func setHealth(_ health: RuleHealth, error: String?) {
+        switch self {
+        case .recording(let r):
+            r.health = health
+            r.lastError = error
+        case .alerting(let a):
+            a.health = health
+            a.lastError = error
+        }
+    }
+
     fileprivate func recordTiming(at ts: Timestamp, since started: UInt64) {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         switch self {
@@ -188,31 +199,12 @@ public final class RuleGroup: @unchecked Sendable {
         for rule in rules {
             let ruleStarted = DispatchTime.now().uptimeNanoseconds
             defer { rule.recordTiming(at: ts, since: ruleStarted) }
-            switch rule {
-            case .recording(let r):
-                do {
-                    let out = try r.evaluate(ctx)
-                    r.health = .ok
-                    r.lastError = nil
-                    appendFailures += write(out, previous: &r.previousSeries, staleAt: ctx.queryTime)
-                } catch {
-                    r.health = .err
-                    r.lastError = error.message
-                    failures += 1
-                }
-            case .alerting(let a):
-                do {
-                    let out = try a.evaluate(ctx)
-                    a.health = .ok
-                    a.lastError = nil
-                    toSend += a.alertsToSend(at: ts, resendDelay: options.resendDelay, interval: interval,
-                                             externalURL: options.externalURL)
-                    appendFailures += write(out, previous: &a.previousSeries, staleAt: ctx.queryTime)
-                } catch {
-                    a.health = .err
-                    a.lastError = error.message
-                    failures += 1
-                }
+            do {
+                appendFailures += try evaluate(rule, ctx, alerts: &toSend)
+                rule.setHealth(.ok, error: nil)
+            } catch {
+                rule.setHealth(.err, error: error.message)
+                failures += 1
             }
         }
         _stats.lastEvaluation = ts
@@ -221,6 +213,21 @@ public final class RuleGroup: @unchecked Sendable {
         _stats.evaluationFailures += failures
         _stats.appendFailures += appendFailures
         return toSend
+    }
+
+    /// Evaluates one rule and writes its output; alerts due for sending are added to `alerts`.
+    /// Returns how many samples the storage rejected.
+    private func evaluate(_ rule: Rule, _ ctx: EvaluationContext, alerts: inout [Alert]) throws(RuleEvaluationError) -> Int {
+        switch rule {
+        case .recording(let r):
+            let out = try r.evaluate(ctx)
+            return write(out, previous: &r.previousSeries, staleAt: ctx.queryTime)
+        case .alerting(let a):
+            let out = try a.evaluate(ctx)
+            alerts += a.alertsToSend(at: ctx.time, resendDelay: options.resendDelay, interval: interval,
+                                     externalURL: options.externalURL)
+            return write(out, previous: &a.previousSeries, staleAt: ctx.queryTime)
+        }
     }
 
     /// Appends one rule's output plus StaleNaN for series it wrote last time but not now.
