@@ -74,6 +74,32 @@ import Testing
         #expect(rule.active.isEmpty)
     }
 
+    @Test func forNotAMultipleOfTheIntervalFiresAtTheNextEvaluation() throws {
+        let yaml = "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: up == 0\n        for: 90s\n"
+        let storage = MemoryStorage()
+        let group = try #require(makeGroups(yaml, storage: storage).first)
+        var states: [AlertState?] = []
+        for i in 0...3 {
+            put(storage, up0, Int64(i) * minute, 0)
+            group.evaluate(at: Int64(i) * minute)
+            states.append(group.alertingRules[0].activeAlerts.first?.state)
+        }
+        #expect(states == [.pending, .pending, .firing, .firing])
+    }
+
+    @Test func resolvedAlertThatReturnsStartsPendingAgain() throws {
+        let storage = MemoryStorage()
+        let group = try #require(makeGroups(rules, storage: storage).first)
+        let rule = try #require(group.alertingRules.first)
+        let values: [Double] = [0, 0, 0, 0, 0, 0, 1, 0]
+        for (i, v) in values.enumerated() {
+            put(storage, up0, Int64(i) * minute, v)
+            group.evaluate(at: Int64(i) * minute)
+        }
+        let alert = try #require(rule.active.values.first)
+        #expect(alert.state == .pending && alert.activeAt == 7 * minute && alert.resolvedAt == 0 && alert.firedAt == 0)
+    }
+
     @Test func keepFiringForHoldsTheAlert() throws {
         let yaml = """
             groups:
