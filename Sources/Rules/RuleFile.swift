@@ -147,7 +147,8 @@ struct GroupReader {
         if name.isEmpty { fail(node, "Groupname must not be empty") }
         if !seen.insert(name).inserted { fail(node, "groupname: \"\(name)\" is repeated in the same file") }
         var group = RuleGroupDefinition(name: name, file: file, interval: nil, queryOffset: nil, limit: 0, labels: [], rules: [])
-        if let i = m["interval"], !i.isNull { group.interval = try i.duration() }
+        // As in Prometheus, an interval of 0 means "use the global evaluation_interval".
+        if let i = m["interval"], !i.isNull, case let d = try i.duration(), d != .zero { group.interval = d }
         if let q = m["query_offset"], !q.isNull { group.queryOffset = try q.duration() }
         if let l = m["limit"], !l.isNull { group.limit = try l.int() }
         for (k, v) in try m["labels"]?.entries() ?? [] {

@@ -151,7 +151,9 @@ public final class RuleGroup: @unchecked Sendable {
         self.definition = definition
         name = definition.name
         file = definition.file
-        interval = max(1, (definition.interval ?? defaultInterval).milliseconds)
+        let ms = (definition.interval ?? defaultInterval).milliseconds
+        // A zero interval would spin; Prometheus's default evaluation_interval is 1m.
+        interval = ms > 0 ? ms : 60_000
         queryOffset = (definition.queryOffset ?? defaultQueryOffset).milliseconds
         limit = definition.limit
         self.options = options

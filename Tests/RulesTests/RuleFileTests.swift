@@ -37,6 +37,14 @@ import Testing
         #expect(g.rules[1].line == 11)
     }
 
+    @Test func zeroIntervalMeansGlobalInterval() throws {
+        let (groups, errors) = RuleFileParser.parse("groups:\n  - name: g\n    interval: 0s\n    rules: []\n", file: "r.yml")
+        #expect(errors.isEmpty && groups.first?.interval == nil)
+        let group = RuleGroup(try #require(groups.first), options: RuleGroupOptions(storage: MemoryStorage()),
+                              defaultInterval: PromDuration(seconds: 30))
+        #expect(group.interval == 30_000)
+    }
+
     @Test func groupLabelsApplyUnderRuleLabels() throws {
         let yaml = """
             groups:
