@@ -55,7 +55,8 @@ extension RuleGroup {
             v = it.value
             found = true
         }
-        guard found, !StaleNaN.isStale(v), v.isFinite else { return nil }
+        // A value that is not a plausible Unix time (in seconds) cannot be an activeAt.
+        guard found, !StaleNaN.isStale(v), v.isFinite, v.magnitude < 1e12 else { return nil }
         return ((t / 1000) * 1000, Int64(v))
     }
 }

@@ -129,7 +129,11 @@ enum UnitTestFileReader {
     /// Unix seconds (int) or an RFC 3339 time, in ms.
     static func timestamp(_ node: YAMLNode) throws -> Timestamp {
         let s = try node.string()
-        if let secs = Int64(s) { return secs * 1000 }
+        if let secs = Int64(s) {
+            let (ms, overflow) = secs.multipliedReportingOverflow(by: 1000)
+            guard !overflow, ms.magnitude < 1 << 52 else { throw node.error("start_timestamp \(s) is out of range") }
+            return ms
+        }
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: s) { return Timestamp((d.timeIntervalSince1970 * 1000).rounded()) }

@@ -36,6 +36,8 @@ struct TestGroupRun {
         var errors = alertCaseErrors()
         if !errors.isEmpty { return errors }
         let mint = spec.startTimestamp
+        // Bounded so that times never overflow (about 142,000 years).
+        guard spec.maxEvalTime < 1 << 52 else { return ["eval_time \(PromDuration(milliseconds: spec.maxEvalTime)) is out of range"] }
         let maxt = mint + spec.maxEvalTime
         let alertTimes = Set(spec.alertTests.map(\.evalTime.milliseconds)).sorted()
         var nextAlertTime = 0
