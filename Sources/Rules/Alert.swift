@@ -15,12 +15,15 @@ public struct ActiveAlert: Sendable, Equatable {
     public var labels: Labels
     /// Expanded annotations.
     public var annotations: Labels
+    /// Pending, firing or inactive (resolved).
     public var state: AlertState
     /// The expression's value at the last evaluation that returned this alert.
     public var value: Double
     /// When the alert became pending (may be shifted by a `for`-state restore).
     public var activeAt: Timestamp
+    /// When the alert started firing (ms); 0 while pending.
     public var firedAt: Timestamp = 0
+    /// When the alert was resolved (ms); 0 while active.
     public var resolvedAt: Timestamp = 0
     /// When the alert was last handed to the sink; nil if never.
     public var lastSentAt: Timestamp?
@@ -29,6 +32,7 @@ public struct ActiveAlert: Sendable, Equatable {
     /// The first evaluation at which the expression stopped returning a firing alert held by `keep_firing_for`.
     public var keepFiringSince: Timestamp = 0
 
+    /// An alert in `state` since `activeAt`.
     public init(labels: Labels, annotations: Labels, state: AlertState, value: Double, activeAt: Timestamp) {
         self.labels = labels
         self.annotations = annotations
@@ -49,6 +53,7 @@ public struct ActiveAlert: Sendable, Equatable {
         return lastSentAt + resendDelay < ts
     }
 
+    /// Field-wise equality; values compare by bit pattern so NaN equals itself.
     public static func == (a: ActiveAlert, b: ActiveAlert) -> Bool {
         a.labels == b.labels && a.annotations == b.annotations && a.state == b.state
             && a.value.bitPattern == b.value.bitPattern && a.activeAt == b.activeAt && a.firedAt == b.firedAt
@@ -60,7 +65,9 @@ public struct ActiveAlert: Sendable, Equatable {
 /// An alert as handed to receivers (Prometheus's notifier.Alert; Alertmanager's
 /// API v2 postable alert).
 public struct Alert: Sendable, Equatable {
+    /// The alert's identifying labels, `alertname` included.
     public var labels: Labels
+    /// Expanded annotations.
     public var annotations: Labels
     /// Unix ms; when the alert started firing.
     public var startsAt: Timestamp
@@ -69,6 +76,7 @@ public struct Alert: Sendable, Equatable {
     /// Link back to the expression (`<external URL>/graph?g0.expr=...&g0.tab=1`).
     public var generatorURL: String
 
+    /// An alert to hand to receivers; times in Unix ms.
     public init(labels: Labels, annotations: Labels, startsAt: Timestamp, endsAt: Timestamp, generatorURL: String) {
         self.labels = labels
         self.annotations = annotations

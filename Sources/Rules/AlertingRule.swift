@@ -6,8 +6,11 @@ import Template
 
 /// Metric names of the series alerting rules write.
 public enum AlertSeries {
+    /// One series per pending or firing alert, value 1.
     public static let alerts = "ALERTS"
+    /// One series per active alert holding its activeAt (Unix seconds), read back on restart.
     public static let forState = "ALERTS_FOR_STATE"
+    /// The label of `ALERTS` holding `pending` or `firing`.
     public static let stateLabel = "alertstate"
 }
 
@@ -20,6 +23,7 @@ public final class AlertingRule: @unchecked Sendable {
     /// How long a resolved alert is kept so that receivers hear about the resolution.
     public static let resolvedRetention: Int64 = 15 * 60_000
 
+    /// The rule as written in its file.
     public let definition: RuleDefinition
     let labels: [(name: String, value: String)]
     /// Active alerts (pending, firing and recently resolved), by label set.
@@ -27,7 +31,9 @@ public final class AlertingRule: @unchecked Sendable {
     /// False until the `for` state was restored after start-up; ALERTS series are
     /// written only once it is true, as in Prometheus.
     public internal(set) var restored = false
+    /// Outcome of the last evaluation.
     public internal(set) var health = RuleHealth.unknown
+    /// Error of the last evaluation, nil when it succeeded.
     public internal(set) var lastError: String?
     /// Time (ms) of the last evaluation; 0 before the first.
     public internal(set) var lastEvaluation: Timestamp = 0
@@ -44,8 +50,11 @@ public final class AlertingRule: @unchecked Sendable {
                                    externalURL: externalURL)
     }
 
+    /// The alert name.
     public var name: String { definition.name }
+    /// `for` in ms.
     public var holdDuration: Int64 { definition.holdDuration.milliseconds }
+    /// `keep_firing_for` in ms.
     public var keepFiringFor: Int64 { definition.keepFiringFor.milliseconds }
 
     /// Alerts currently pending or firing (not resolved), sorted by labels.

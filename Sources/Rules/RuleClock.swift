@@ -12,10 +12,13 @@ public protocol RuleClock: Sendable {
 
 /// Wall-clock time.
 public struct SystemRuleClock: RuleClock {
+    /// The system clock.
     public init() {}
 
+    /// Current wall-clock time, Unix ms.
     public func now() -> Timestamp { Clock.nowMillis() }
 
+    /// Sleeps until `deadline` (Unix ms) or cancellation.
     public func sleep(until deadline: Timestamp) async throws {
         let wait = deadline - now()
         if wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
@@ -39,8 +42,10 @@ public final class ManualRuleClock: RuleClock {
 
     private let state: Mutex<State>
 
+    /// A clock standing at `now` (Unix ms).
     public init(now: Timestamp) { state = Mutex(State(now: now)) }
 
+    /// The time the clock was last advanced to.
     public func now() -> Timestamp { state.withLock { $0.now } }
 
     /// Number of tasks currently sleeping on this clock (lets tests wait until a loop is idle).
@@ -58,6 +63,7 @@ public final class ManualRuleClock: RuleClock {
         for s in due { s.continuation.resume() }
     }
 
+    /// Sleeps until `deadline` (Unix ms) or cancellation.
     public func sleep(until deadline: Timestamp) async throws {
         let id = state.withLock { s -> Int in
             s.nextID += 1

@@ -27,7 +27,9 @@ struct OutputSample {
 
 /// Why a rule evaluation failed, in Prometheus's wording.
 public struct RuleEvaluationError: Error, Sendable, CustomStringConvertible {
+    /// Prometheus's wording of the failure.
     public var message: String
+    /// The message.
     public var description: String { message }
 }
 
@@ -56,10 +58,13 @@ enum RuleQuery {
 
 /// A recording rule: stores its expression's result under a new metric name.
 public final class RecordingRule: @unchecked Sendable {
+    /// The rule as written in its file.
     public let definition: RuleDefinition
     /// Rule labels with the group's labels merged under them.
     let labels: [(name: String, value: String)]
+    /// Outcome of the last evaluation.
     public internal(set) var health = RuleHealth.unknown
+    /// Error of the last evaluation, nil when it succeeded.
     public internal(set) var lastError: String?
     /// Time (ms) of the last evaluation; 0 before the first.
     public internal(set) var lastEvaluation: Timestamp = 0

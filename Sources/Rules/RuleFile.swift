@@ -11,12 +11,15 @@ public enum RuleKind: Sendable, Equatable {
 
 /// One rule as written in a rule file, validated and with its expression parsed.
 public struct RuleDefinition: Sendable {
+    /// Recording or alerting, with the name.
     public var kind: RuleKind
     /// The expression as written (used for equality on reload and for display).
     public var exprText: String
+    /// The parsed expression.
     public var expr: Expr
     /// `for`: how long an alert stays pending before it fires.
     public var holdDuration: PromDuration
+    /// `keep_firing_for`: how long a firing alert stays firing after the expression stops returning it.
     public var keepFiringFor: PromDuration
     /// Rule labels in file order (values are templates for alerting rules).
     public var labels: [(name: String, value: String)]
@@ -42,6 +45,7 @@ public struct RuleDefinition: Sendable {
 
 /// A rule group as written in a rule file.
 public struct RuleGroupDefinition: Sendable {
+    /// The group name (unique within its file).
     public var name: String
     /// The file the group came from; part of the group's identity.
     public var file: String
@@ -53,14 +57,17 @@ public struct RuleGroupDefinition: Sendable {
     public var limit: Int
     /// Labels added to the output of every rule of the group (rule labels win).
     public var labels: [(name: String, value: String)]
+    /// Rules in file order.
     public var rules: [RuleDefinition]
 }
 
 /// A rule-file problem, worded as Prometheus's rulefmt words it.
 public struct RuleFileError: Error, Sendable, CustomStringConvertible {
+    /// The rule file.
     public var file: String
     /// `L:C: group "g", rule 1, "name": problem` (or a YAML error) without the file prefix.
     public var message: String
+    /// `file: message`, as promtool prints it.
     public var description: String { "\(file): \(message)" }
 }
 

@@ -8,6 +8,7 @@ public enum Rule: Sendable {
     case recording(RecordingRule)
     case alerting(AlertingRule)
 
+    /// The rule as written in its file.
     public var definition: RuleDefinition {
         switch self {
         case .recording(let r): return r.definition
@@ -15,6 +16,7 @@ public enum Rule: Sendable {
         }
     }
 
+    /// Outcome of the last evaluation.
     public var health: RuleHealth {
         switch self {
         case .recording(let r): return r.health
@@ -22,6 +24,7 @@ public enum Rule: Sendable {
         }
     }
 
+    /// Error of the last evaluation, nil when it succeeded.
     public var lastError: String? {
         switch self {
         case .recording(let r): return r.lastError
@@ -90,9 +93,11 @@ public struct RuleGroupStats: Sendable, Equatable {
     public var lastEvaluation: Timestamp = 0
     /// Wall-clock duration of the last run, in seconds.
     public var lastDurationSeconds: Double = 0
+    /// Runs completed.
     public var evaluations = 0
     /// Rule evaluations that failed (query error, duplicate labels, limit).
     public var evaluationFailures = 0
+    /// Runs due by the schedule, including missed ones.
     public var iterationsScheduled = 0
     /// Scheduled runs skipped because an earlier run took too long.
     public var iterationsMissed = 0
@@ -102,9 +107,13 @@ public struct RuleGroupStats: Sendable, Equatable {
 
 /// Settings shared by all groups of a manager.
 public struct RuleGroupOptions: Sendable {
+    /// Where rules read from and write to.
     public var storage: any Storage
+    /// The PromQL engine rules and the `query` template function use.
     public var engine: Engine
+    /// `global.external_labels`, visible to templates as `$externalLabels`.
     public var externalLabels: Labels
+    /// `--web.external-url`, for templates and alert generator URLs.
     public var externalURL: String
     /// `--rules.alert.resend-delay` (ms).
     public var resendDelay: Int64
@@ -113,6 +122,7 @@ public struct RuleGroupOptions: Sendable {
     /// `--rules.alert.for-grace-period` (ms).
     public var forGracePeriod: Int64
 
+    /// Options with Prometheus's defaults: resend delay 1m, outage tolerance 1h, grace period 10m.
     public init(storage: any Storage, engine: Engine = Engine(), externalLabels: Labels = .empty, externalURL: String = "",
                 resendDelay: Int64 = 60_000, outageTolerance: Int64 = 3_600_000, forGracePeriod: Int64 = 600_000) {
         self.storage = storage
@@ -130,13 +140,17 @@ public struct RuleGroupOptions: Sendable {
 /// Not reentrant: one run at a time (the manager gives each group one task). The
 /// lock makes state reads from other tasks (API, tests) safe.
 public final class RuleGroup: @unchecked Sendable {
+    /// The group name.
     public let name: String
+    /// The file the group came from.
     public let file: String
     /// Evaluation interval (ms).
     public let interval: Int64
     /// Query offset (ms).
     public let queryOffset: Int64
+    /// Most alerts or series per rule; 0 is unlimited.
     public let limit: Int
+    /// The rules, evaluated in this order.
     public let rules: [Rule]
     let options: RuleGroupOptions
     let definition: RuleGroupDefinition

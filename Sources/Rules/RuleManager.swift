@@ -6,15 +6,18 @@ import Storage
 
 /// Settings of a rule manager.
 public struct RuleManagerOptions: Sendable {
+    /// Settings every group gets.
     public var group: RuleGroupOptions
     /// The global `evaluation_interval`, for groups without their own.
     public var evaluationInterval: PromDuration
     /// The global `rule_query_offset`, for groups without their own.
     public var queryOffset: PromDuration
+    /// The time source of the schedules.
     public var clock: any RuleClock
     /// Where alerts due for sending go; nil drops them (state and ALERTS series still kept).
     public var sink: (any AlertSink)?
 
+    /// Options with Prometheus's defaults (1m evaluation interval, no query offset, wall clock).
     public init(group: RuleGroupOptions, evaluationInterval: PromDuration = PromDuration(seconds: 60),
                 queryOffset: PromDuration = .zero, clock: any RuleClock = SystemRuleClock(), sink: (any AlertSink)? = nil) {
         self.group = group
@@ -28,6 +31,7 @@ public struct RuleManagerOptions: Sendable {
 /// Loads rule files and evaluates their groups on their intervals, as
 /// Prometheus's rules.Manager does. Each group runs in its own task.
 public final class RuleManager: @unchecked Sendable {
+    /// The settings the manager was created with.
     public let options: RuleManagerOptions
     private let logger: Logger
     private let lock = NSLock()
@@ -37,6 +41,7 @@ public final class RuleManager: @unchecked Sendable {
     /// After the first load, new groups do not wait to restore `for` state (as Prometheus).
     private var loadedOnce = false
 
+    /// A manager without groups; load them with `update`, run them with `start` or `run`.
     public init(options: RuleManagerOptions, logger: Logger = Logger(label: "ember.rules")) {
         self.options = options
         self.logger = logger

@@ -7,12 +7,14 @@ import Synchronization
 
 /// Counters of one Alertmanager, as Prometheus's `prometheus_notifications_*`.
 public struct AlertmanagerStats: Sendable, Equatable {
+    /// The Alertmanager's alerts endpoint.
     public var url: String
     /// Alerts delivered.
     public var sent = 0
     /// Alerts in batches that failed after all retries.
     public var errors = 0
 
+    /// Counters for one endpoint.
     public init(url: String, sent: Int = 0, errors: Int = 0) {
         self.url = url
         self.sent = sent
@@ -31,6 +33,7 @@ public struct AlertmanagerSenderOptions: Sendable {
     /// Pause before a retry.
     public var retryDelay: Duration
 
+    /// Prometheus's queue capacity and batch size, two retries half a second apart.
     public init(queueCapacity: Int = 10_000, maxBatchSize: Int = 256, retries: Int = 2, retryDelay: Duration = .milliseconds(500)) {
         self.queueCapacity = queueCapacity
         self.maxBatchSize = maxBatchSize
@@ -46,6 +49,7 @@ public struct AlertmanagerSenderOptions: Sendable {
 ///
 /// `send` only enqueues; `run()` delivers in the background, `flush()` delivers now.
 public final class AlertmanagerSender: AlertSink {
+    /// The Alertmanagers alerts go to, resolved from static and file targets at creation.
     public let endpoints: [AlertmanagerEndpoint]
     private let alerting: AlertingConfig
     private let externalLabels: Labels
@@ -64,6 +68,7 @@ public final class AlertmanagerSender: AlertSink {
         var stats: [AlertmanagerStats]
     }
 
+    /// A sender for the `alerting` section; `externalLabels` are added to every alert that lacks them.
     public init(alerting: AlertingConfig, externalLabels: Labels = .empty, client: HTTPClient,
                 options: AlertmanagerSenderOptions = AlertmanagerSenderOptions(), logger: Logger = Logger(label: "ember.notifier")) {
         self.alerting = alerting
@@ -83,6 +88,7 @@ public final class AlertmanagerSender: AlertSink {
     /// Alerts waiting to be delivered.
     public var queueLength: Int { state.withLock { $0.queue.count } }
 
+    /// Prepares (external labels, global alert relabelling) and enqueues the alerts; delivery happens in `run()` or `flush()`.
     public func send(_ alerts: [Alert]) async {
         let prepared = alerts.compactMap(prepare)
         guard !prepared.isEmpty else { return }

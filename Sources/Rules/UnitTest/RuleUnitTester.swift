@@ -16,6 +16,7 @@ public struct RuleUnitTestOptions: Sendable {
     /// Name validation of rule files (Prometheus 3 default: UTF-8).
     public var nameValidation: NameValidationScheme
 
+    /// promtool's defaults: all groups, strict rule files, UTF-8 names.
     public init(run: [String] = [], ignoreUnknownFields: Bool = false, nameValidation: NameValidationScheme = .utf8) {
         self.run = run
         self.ignoreUnknownFields = ignoreUnknownFields
@@ -25,7 +26,9 @@ public struct RuleUnitTestOptions: Sendable {
 
 /// What `ember test rules` prints and its exit status.
 public struct RuleUnitTestResult: Sendable {
+    /// What promtool prints on stdout (`Unit Testing:` and `SUCCESS` lines).
     public var stdout: String
+    /// What promtool prints on stderr (`FAILED:` blocks and warnings).
     public var stderr: String
     /// Both streams in write order.
     public var output: String
