@@ -40,11 +40,36 @@ public final class RuleManager: @unchecked Sendable {
     private var running = false
     /// After the first load, new groups do not wait to restore `for` state (as Prometheus).
     private var loadedOnce = false
+    /// Settings for groups built from now on; `update(config:)` replaces them.
+    private var groupDefaults: (options: RuleGroupOptions, interval: PromDuration, queryOffset: PromDuration)
 
     /// A manager without groups; load them with `update`, run them with `start` or `run`.
     public init(options: RuleManagerOptions, logger: Logger = Logger(label: "ember.rules")) {
         self.options = options
         self.logger = logger
+        groupDefaults = (options.group, options.evaluationInterval, options.queryOffset)
+    }
+
+    /// Applies a (re)loaded prometheus.yml: its evaluation interval, rule query offset
+    /// and external labels for the groups, and its rule files (globs expanded).
+    /// On rule-file errors nothing changes and the errors are returned.
+    @discardableResult
+    public func update(config: PrometheusConfig) -> [RuleFileError] {
+        var definitions: [RuleGroupDefinition] = []
+        var errors: [RuleFileError] = []
+        for file in config.expandedRuleFiles() {
+            let (groups, problems) = RuleFileParser.load(file: file, nameValidation: config.global.metricNameValidationScheme)
+            definitions += groups
+            errors += problems
+        }
+        if !errors.isEmpty { return errors }
+        lock.withLock {
+            groupDefaults.options.externalLabels = config.global.externalLabels
+            groupDefaults.interval = config.global.evaluationInterval
+            groupDefaults.queryOffset = config.global.ruleQueryOffset
+        }
+        update(groups: definitions)
+        return []
     }
 
     /// The loaded groups, in file and then file order.
@@ -74,15 +99,15 @@ public final class RuleManager: @unchecked Sendable {
     /// untouched; a changed group takes over the alert state of rules that stayed
     /// the same; removed groups stop and their series are marked stale.
     public func update(groups definitions: [RuleGroupDefinition]) {
-        let (old, firstLoad) = lock.withLock { (current, !loadedOnce) }
+        let (old, firstLoad, defaults) = lock.withLock { (current, !loadedOnce, groupDefaults) }
         let now = options.clock.now()
         var oldByKey: [String: RuleGroup] = [:]
         for g in old { oldByKey[g.key] = g }
         var next: [RuleGroup] = []
         var kept = Set<ObjectIdentifier>()
         for def in definitions {
-            let fresh = RuleGroup(def, options: options.group, defaultInterval: options.evaluationInterval,
-                                  defaultQueryOffset: options.queryOffset)
+            let fresh = RuleGroup(def, options: defaults.options, defaultInterval: defaults.interval,
+                                  defaultQueryOffset: defaults.queryOffset)
             if !firstLoad { fresh.markRestored() }
             if let previous = oldByKey[fresh.key] {
                 if previous.sameDefinition(as: fresh) {
@@ -192,6 +217,7 @@ extension RuleGroup {
     /// Same name, file, interval, offset, limit, labels and rules: a reload leaves it alone.
     func sameDefinition(as other: RuleGroup) -> Bool {
         key == other.key && interval == other.interval && queryOffset == other.queryOffset && limit == other.limit
+            && options.externalLabels == other.options.externalLabels && options.externalURL == other.options.externalURL
             && definition.labels.elementsEqual(other.definition.labels, by: ==)
             && definition.rules.count == other.definition.rules.count
             && zip(definition.rules, other.definition.rules).allSatisfy { $0.sameDefinition(as: $1) }

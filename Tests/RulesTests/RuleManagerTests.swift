@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Model
 import PromQL
@@ -226,3 +227,40 @@ func eventually(_ condition: () -> Bool) async -> Bool {
     }
 }
 
+
+@Suite struct ConfigReloadTests {
+    @Test func updateFromPrometheusConfig() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ember-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: vector(1)\n        annotations: {env: '{{ $externalLabels.env }}'}\n"
+            .write(to: dir.appendingPathComponent("a.rules.yml"), atomically: true, encoding: .utf8)
+        try "groups:\n  - name: b\n    interval: 10s\n    rules: []\n"
+            .write(to: dir.appendingPathComponent("b.rules.yml"), atomically: true, encoding: .utf8)
+        func config(_ env: String) throws -> PrometheusConfig {
+            try PrometheusConfig.parse(contents: """
+                global:
+                  evaluation_interval: 30s
+                  external_labels: {env: \(env)}
+                rule_files: ["*.rules.yml"]
+                """, file: dir.appendingPathComponent("prometheus.yml").path)
+        }
+        let storage = MemoryStorage()
+        let manager = RuleManager(options: RuleManagerOptions(group: RuleGroupOptions(storage: storage), clock: ManualRuleClock(now: 0)))
+        #expect(manager.update(config: try config("prod")).isEmpty)
+        #expect(manager.groups.map(\.name) == ["a", "b"])
+        #expect(manager.groups.map(\.interval) == [30_000, 10_000])
+        let a = manager.groups[0]
+        a.markRestored()
+        a.evaluate(at: 0)
+        #expect(a.alertingRules[0].activeAlerts.first?.annotations == ["env": "prod"])
+
+        // Same files, new external labels: group a is rebuilt with them, keeping its alert.
+        #expect(manager.update(config: try config("staging")).isEmpty)
+        let rebuilt = manager.groups[0]
+        #expect(rebuilt !== a)
+        #expect(rebuilt.alertingRules[0].activeAlerts.first?.activeAt == 0)
+        rebuilt.evaluate(at: 30_000)
+        #expect(rebuilt.alertingRules[0].activeAlerts.first?.annotations == ["env": "staging"])
+    }
+}
