@@ -17,8 +17,8 @@ public struct RuleCheckResult: Sendable {
 public enum RuleChecker {
     /// Checks every file. Duplicate rules (same name and labels) are lint
     /// problems: reported, but only fatal (exit 3) with `lintFatal`.
-    /// `nameValidation` as in `RuleFileParser.load`.
-    public static func check(files: [String], lintFatal: Bool = false, ignoreUnknownFields: Bool = false,
+    /// `lintDuplicates: false` is promtool's `--lint=none`; `nameValidation` as in `RuleFileParser.load`.
+    public static func check(files: [String], lintDuplicates: Bool = true, lintFatal: Bool = false, ignoreUnknownFields: Bool = false,
                              nameValidation: NameValidationScheme = .utf8) -> RuleCheckResult {
         var out = "", err = "", both = ""
         func write(_ s: String, toErr: Bool) {
@@ -32,7 +32,7 @@ public enum RuleChecker {
             if !errors.isEmpty {
                 hasErrors = true
                 write("  FAILED:\n" + errors.map { $0.description + "\n" }.joined(), toErr: true)
-            } else if let lint = duplicateReport(groups) {
+            } else if lintDuplicates, let lint = duplicateReport(groups) {
                 hasLint = true
                 write("  FAILED:\n" + lint + "\n", toErr: true)
             } else {

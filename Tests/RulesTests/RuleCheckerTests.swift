@@ -58,6 +58,8 @@ import Testing
         #expect(lenient.exitCode == 0)
         #expect(lenient.stderr.contains("lint error 1 duplicate rule(s) found.\nMetric: job:x\nLabel(s):\nMight cause inconsistency"))
         #expect(RuleChecker.check(files: [dup], lintFatal: true).exitCode == 3)
+        let off = RuleChecker.check(files: [dup], lintDuplicates: false, lintFatal: true)
+        #expect(off.exitCode == 0 && off.stdout.contains("SUCCESS: 2 rules found"))
     }
 
     @Test func missingFileAndIgnoredUnknownFields() throws {
