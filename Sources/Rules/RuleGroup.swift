@@ -95,6 +95,8 @@ public struct RuleGroupStats: Sendable, Equatable {
     public var lastDurationSeconds: Double = 0
     /// Runs completed.
     public var evaluations = 0
+    /// Rule evaluations (one per rule per run), as `prometheus_rule_evaluations_total`.
+    public var ruleEvaluations = 0
     /// Rule evaluations that failed (query error, duplicate labels, limit).
     public var evaluationFailures = 0
     /// Runs due by the schedule, including missed ones.
@@ -226,6 +228,7 @@ public final class RuleGroup: @unchecked Sendable {
         _stats.lastEvaluation = ts
         _stats.lastDurationSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         _stats.evaluations += 1
+        _stats.ruleEvaluations += rules.count
         _stats.evaluationFailures += failures
         _stats.appendFailures += appendFailures
         return toSend

@@ -2,7 +2,7 @@ import Config
 import Foundation
 import Model
 import PromQL
-import Rules
+@testable import Rules
 import Storage
 import Synchronization
 import Testing
@@ -262,5 +262,21 @@ func eventually(_ condition: () -> Bool) async -> Bool {
         #expect(rebuilt.alertingRules[0].activeAlerts.first?.activeAt == 0)
         rebuilt.evaluate(at: 30_000)
         #expect(rebuilt.alertingRules[0].activeAlerts.first?.annotations == ["env": "staging"])
+    }
+}
+
+@Suite struct RuleMetricsTests {
+    @Test func groupMetricsExposition() throws {
+        let storage = MemoryStorage()
+        let group = try #require(makeGroups("groups:\n  - name: g\n    rules:\n      - record: r\n        expr: vector(1)\n      - record: bad\n        expr: vector(1) / on(x) group_left vector(1)\n",
+                                            storage: storage).first)
+        group.evaluate(at: 120_000)
+        group.recordSchedule(missed: 0)
+        let text = RuleMetrics.exposition(groups: [group.snapshot()])
+        #expect(text.contains("prometheus_rule_evaluations_total{rule_group=\"rules.yml;g\"} 2\n"))
+        #expect(text.contains("prometheus_rule_group_last_evaluation_timestamp_seconds{rule_group=\"rules.yml;g\"} 120\n"))
+        #expect(text.contains("prometheus_rule_group_interval_seconds{rule_group=\"rules.yml;g\"} 60\n"))
+        #expect(text.contains("prometheus_rule_group_rules{rule_group=\"rules.yml;g\"} 2\n"))
+        #expect(text.contains("# TYPE prometheus_rule_group_iterations_missed_total counter\n"))
     }
 }
