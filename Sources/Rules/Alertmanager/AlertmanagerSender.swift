@@ -127,7 +127,8 @@ public final class AlertmanagerSender: AlertSink {
     /// Stops `run()` after its current delivery.
     public func stop() { wake.finish() }
 
-    /// Delivers everything queued now, batch by batch.
+    /// Delivers everything queued now, batch by batch. Returns at once if another
+    /// delivery (from `run()`) is in progress: that one drains the queue.
     public func flush() async {
         guard delivering.withLock({ busy in
             if busy { return false }
