@@ -60,7 +60,7 @@ var targets: [Target] = [
 if !modulesOnly {
     targets += [
         .target(name: "Server", dependencies: [
-            "Model", "Storage", "Config", "TSDB", "Scraper", "PromQL", "Exporter", logging,
+            "Model", "Storage", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Exporter", "HTTPClient", logging,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -70,7 +70,7 @@ if !modulesOnly {
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], exclude: ["UI/Assets"]),
         .executableTarget(name: "EmberCLI", dependencies: [
-            "Server", "Config", "TSDB", "Scraper", "PromQL", "Exporter", "HTTPClient", logging,
+            "Server", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Exporter", "HTTPClient", logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ServerTests", dependencies: [

@@ -5,7 +5,7 @@ struct TestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run test scripts.",
-        subcommands: [TestPromQLCommand.self]
+        subcommands: [TestPromQLCommand.self, TestRulesCommand.self]
     )
 }
 

@@ -38,6 +38,7 @@ public final class EmberServer: Sendable {
         registerQueryRoutes(router)
         registerCardinalityRoutes(router)
         registerTargetRoutes(router)
+        registerRuleRoutes(router)
         registerExporterRoute(router, path: "/exporter/metrics", exporter: state.exporter)
         var app = Application(
             router: router,
@@ -69,15 +70,17 @@ public enum ServerError: Error, CustomStringConvertible {
     }
 }
 
-/// Runs the scrape loops of the current configuration until shutdown.
+/// Runs the scrape loops and rule evaluation of the current configuration until shutdown.
 struct ScrapeService: Service {
     let state: ServerState
 
     func run() async throws {
         await state.scrapeManager.apply(state.config)
+        state.ruleManager.start()
         await cancelWhenGracefulShutdown {
             await state.scrapeManager.run()
         }
+        await state.ruleManager.stop()
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Model
 import PromQL
+import Rules
 import Scraper
 import Storage
 import Synchronization
@@ -24,6 +25,8 @@ final class ServerState: Sendable {
     /// One libcurl client for every outgoing request (scrapes, notifications).
     let httpClient: HTTPClient
     let scrapeManager: ScrapeManager
+    let ruleManager: RuleManager
+    let alertRouter: AlertRouter
     private let current: Mutex<Current>
 
     struct Current {
@@ -63,6 +66,22 @@ final class ServerState: Sendable {
         var logger = logger
         logger[metadataKey: "component"] = "scrape"
         scrapeManager = ScrapeManager(storage: storage, httpClient: httpClient, logger: logger)
+        logger[metadataKey: "component"] = "rules"
+        alertRouter = AlertRouter(client: httpClient, logger: logger)
+        let groupOptions = RuleGroupOptions(storage: storage, engine: engine, externalLabels: config.global.externalLabels,
+                                            externalURL: options.externalURL ?? "http://\(options.listenAddress)")
+        ruleManager = RuleManager(options: RuleManagerOptions(group: groupOptions, evaluationInterval: config.global.evaluationInterval,
+                                                              sink: alertRouter), logger: logger)
+        try applyRules(config)
+    }
+
+    /// Loads the rule files of `config`; a broken rule file fails the (re)load and keeps the old rules.
+    func applyRules(_ config: PrometheusConfig) throws {
+        let errors = ruleManager.update(config: config)
+        guard errors.isEmpty else {
+            throw ServerError.config("loading rule files: " + errors.map { "\($0)" }.joined(separator: "; "))
+        }
+        alertRouter.apply(config)
     }
 
     var config: PrometheusConfig { current.withLock { $0.config } }
@@ -76,6 +95,7 @@ final class ServerState: Sendable {
         do {
             let config = try Self.loadConfig(options)
             for warning in config.warnings { logger.warning("\(warning)") }
+            try applyRules(config)
             await scrapeManager.apply(config)
             current.withLock { $0 = Current(config: config) }
         } catch {
@@ -85,6 +105,7 @@ final class ServerState: Sendable {
     }
 
     func close() {
+        alertRouter.stop()
         httpClient.shutdown()
         do { try storage.close() } catch { logger.error("closing storage failed", metadata: ["err": "\(error)"]) }
     }
