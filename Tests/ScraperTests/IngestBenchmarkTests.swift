@@ -58,7 +58,7 @@ struct IngestBenchmarkTests {
     func externalTarget() async throws {
         let target = try TestTarget("x 1\n")
         let report = try await IngestBenchmark.run(
-            IngestBenchmarkOptions(interval: PromDuration(milliseconds: 200), duration: .milliseconds(500),
+            IngestBenchmarkOptions(interval: PromDuration(milliseconds: 200), duration: .milliseconds(1500),
                                    externalTargets: ["http://\(target.address)/custom?a=1"]),
             storage: MemoryStorage())
         #expect(report.samples >= 1 + ReportSeries.names.count)
