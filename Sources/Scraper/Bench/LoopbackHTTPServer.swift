@@ -13,6 +13,7 @@ public final class LoopbackHTTPServer: Sendable {
     public struct Request: Sendable {
         /// Which listening port (index into ``ports``) the request came in on.
         public var listener: Int
+        /// Request method, e.g. `GET`.
         public var method: String
         /// Path with query string.
         public var target: String
@@ -22,10 +23,13 @@ public final class LoopbackHTTPServer: Sendable {
 
     /// The handler's answer.
     public struct Response: Sendable {
+        /// HTTP status code.
         public var status: Int
+        /// `Content-Type` header; nil sends none.
         public var contentType: String?
         public var body: [UInt8]
 
+        /// A response; by default 200 with the Prometheus text format's content type.
         public init(status: Int = 200, contentType: String? = "text/plain; version=0.0.4; charset=utf-8", body: [UInt8]) {
             self.status = status
             self.contentType = contentType
@@ -217,6 +221,7 @@ public final class LoopbackHTTPServer: Sendable {
 
 /// A failure to start the loopback server.
 public struct ServerError: Error, CustomStringConvertible {
+    /// What failed, with the system's reason.
     public let description: String
     init(_ description: String) { self.description = description }
 }
