@@ -45,6 +45,7 @@ public final class LoopbackHTTPServer: Sendable {
     private let handlerCPUNanos = Atomic<UInt64>(0)
     private let requestCount = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
+    private let acceptedConnections = Atomic<Int>(0)
 
     /// Binds `count` ports on 127.0.0.1 (kernel-chosen) and starts serving.
     /// The serving threads keep the server alive: call ``shutdown()`` to stop it.
@@ -77,6 +78,9 @@ public final class LoopbackHTTPServer: Sendable {
 
     /// CPU time the server's threads spent producing and sending responses.
     public var cpuSeconds: Double { Double(handlerCPUNanos.load(ordering: .relaxed)) / 1e9 }
+
+    /// Connections accepted so far (a client that keeps its connection alive makes one).
+    public var connections: Int { acceptedConnections.load(ordering: .relaxed) }
 
     /// Requests answered so far.
     public var requests: Int { requestCount.load(ordering: .relaxed) }
@@ -115,6 +119,7 @@ public final class LoopbackHTTPServer: Sendable {
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 let listener = i
                 openConnections.add(1, ordering: .relaxed)
+                acceptedConnections.add(1, ordering: .relaxed)
                 let thread = Thread { [self] in
                     serve(fd, listener: listener)
                     close(fd)
