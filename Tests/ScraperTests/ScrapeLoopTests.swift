@@ -40,7 +40,7 @@ struct ScrapeLoopTests {
         #expect(added.first?.v == 3, "first scrape adds every series")
         #expect(added.dropFirst().first?.v == 0, "steady state adds none")
         let duration = try #require(try ScrapeTest.last(storage, "scrape_duration_seconds"))
-        #expect(duration > 0 && duration < 5)
+        #expect(duration > 0 && duration < 60)
 
         // Report series and samples share the scrape timestamp.
         let upTimes = try #require(try ScrapeTest.samples(storage, "up").values.first).map(\.t)
