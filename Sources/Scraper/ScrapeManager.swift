@@ -99,14 +99,16 @@ public final class ScrapeManager: Sendable {
     }
 
     /// Metadata per metric name across all targets, distinct entries only
-    /// (`/api/v1/metadata`). `metric` selects one name; `limit` caps the number of metrics.
-    public func metadata(metric: String? = nil, limit: Int? = nil) -> [String: [MetricMetadata]] {
+    /// (`/api/v1/metadata`). `metric` selects one name; `limit` caps the number of
+    /// metrics and `limitPerMetric` the entries per metric.
+    public func metadata(metric: String? = nil, limit: Int? = nil, limitPerMetric: Int? = nil) -> [String: [MetricMetadata]] {
         var out: [String: [MetricMetadata]] = [:]
         for pool in currentPools() {
             for status in pool.snapshot.withLock({ $0.statuses }) {
                 let entries = status.metadata.withLock { $0 }
                 for (name, m) in entries where metric == nil || metric == name {
                     if out[name] == nil, let limit, limit >= 0, out.count >= limit { continue }
+                    if let perMetric = limitPerMetric, perMetric >= 0, (out[name]?.count ?? 0) >= perMetric { continue }
                     if !(out[name]?.contains(m) ?? false) { out[name, default: []].append(m) }
                 }
             }

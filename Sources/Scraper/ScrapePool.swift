@@ -43,6 +43,9 @@ actor ScrapePool {
     private var loops: [UInt64: Running] = [:]
     private var order: [UInt64] = []
     private var discoveryTask: Task<Void, Never>?
+    /// Bumped whenever discovery restarts or the pool stops, so a superseded
+    /// discovery task that was mid-refresh cannot apply stale target groups.
+    private var discoveryGeneration = 0
     private var endOfRunTasks: [Int: Task<Void, Never>] = [:]
     private var nextEndOfRunID = 0
     private var inherited: [UInt64: LoopHandover] = [:]
@@ -78,12 +81,14 @@ actor ScrapePool {
     /// Reads the targets once now (so `apply` returns with targets in place),
     /// then keeps polling the job's files, if it has any.
     private func startDiscovery() {
+        discoveryGeneration += 1
         var discovery = JobDiscovery(config: config)
         let first = discovery.refresh()
         sync(first)
         report(discovery.errors)
         guard !discovery.fileConfigs.isEmpty else { return }
         let poll = options.fileSDPollInterval
+        let generation = discoveryGeneration
         discoveryTask = Task { [weak self] in
             var last = first
             while !Task.isCancelled {
@@ -93,11 +98,18 @@ actor ScrapePool {
                 guard let self else { return }
                 if groups != last {
                     last = groups
-                    await self.sync(groups)
+                    await self.discovered(groups, errors: errors, generation: generation)
+                } else {
+                    await self.discovered(nil, errors: errors, generation: generation)
                 }
-                await self.report(errors)
             }
         }
+    }
+
+    private func discovered(_ groups: [TargetGroup]?, errors: [DiscoveryError], generation: Int) {
+        guard generation == discoveryGeneration else { return }
+        if let groups { sync(groups) }
+        report(errors)
     }
 
     private func report(_ errors: [DiscoveryError]) {
@@ -226,6 +238,7 @@ actor ScrapePool {
     func stop(staleness: Bool) async -> [UInt64: LoopHandover] {
         discoveryTask?.cancel()
         discoveryTask = nil
+        discoveryGeneration += 1
         var handover: [UInt64: LoopHandover] = [:]
         for (hash, running) in loops {
             running.task.cancel()

@@ -1,3 +1,4 @@
+import Config
 import Foundation
 import Model
 import Storage
@@ -11,12 +12,16 @@ struct IngestBenchmarkTests {
     func syntheticRun() async throws {
         let storage = MemoryStorage()
         let report = try await IngestBenchmark.run(
-            IngestBenchmarkOptions(targets: 3, seriesPerTarget: 100, interval: PromDuration(milliseconds: 200), duration: .milliseconds(1200)),
+            IngestBenchmarkOptions(targets: 3, seriesPerTarget: 100, interval: PromDuration(milliseconds: 200), duration: .seconds(3)),
             storage: storage)
         print(report)
         #expect(report.failedScrapes == 0, "\(report.lastErrors)")
-        #expect(report.scrapes >= 3)
+        #expect(report.samples > 0)
         #expect(report.peakRSSBytes > 0)
+        // Each scrape commits its 100 series and the 5 report series, all or nothing.
+        let perScrape = 100 + ReportSeries.names.count
+        #expect(report.samples % perScrape == 0)
+        #expect(report.samples >= report.scrapes * perScrape)
         let querier = try storage.querier(mint: .min, maxt: .max)
         var stored = 0
         for series in try querier.select([try Matcher(.regexMatch, "__name__", ".+")], hints: nil) {
@@ -24,14 +29,34 @@ struct IngestBenchmarkTests {
             while it.next() { stored += 1 }
         }
         #expect(stored == report.samples)
-        #expect(storage.seriesCount == 3 * (100 + ReportSeries.names.count))
+    }
 
-        // Values move between scrapes: counters grow, histogram counts too.
-        let counts = try ScrapeTest.samples(storage, "bench_request_duration_seconds_count")
-        let one = try #require(counts.values.first { $0.count >= 2 })
-        #expect(one.last!.v > one.first!.v)
-        let gauges = try ScrapeTest.samples(storage, "bench_memory_usage_bytes")
-        #expect(gauges.values.contains { Set($0.map(\.v)).count > 1 })
+    @Test("synthetic values move between scrapes")
+    func valuesMove() throws {
+        var e = SyntheticExposition(target: 1, seriesCount: 100)
+        e.advance()
+        let first = try Self.values(e.render())
+        e.advance()
+        let second = try Self.values(e.render())
+        #expect(first.count == e.seriesCount && second.count == first.count)
+        let counters = first.keys.filter { $0.hasPrefix("bench_requests_total") }
+        #expect(counters.allSatisfy { (second[$0] ?? 0) >= (first[$0] ?? 0) })
+        #expect(counters.contains { (second[$0] ?? 0) > (first[$0] ?? 0) })
+        let gauges = first.keys.filter { $0.hasPrefix("bench_memory_usage_bytes") }
+        #expect(gauges.contains { second[$0] != first[$0] })
+        #expect(gauges.allSatisfy { v in
+            let cents = (second[v] ?? 0) * 100
+            return abs(cents - cents.rounded()) < 1e-6
+        }, "two decimals")
+    }
+
+    static func values(_ body: [UInt8]) throws -> [String: Double] {
+        var parser = ExpositionParser(body, format: .prometheusText)
+        var out: [String: Double] = [:]
+        while let entry = try parser.next() {
+            if case .series(_, let v, _) = entry { out[parser.labels().description] = v }
+        }
+        return out
     }
 
     @Test("synthetic payload is valid text exposition with cumulative buckets")
@@ -54,15 +79,21 @@ struct IngestBenchmarkTests {
         #expect(buckets.last == 16)
     }
 
-    @Test("--target URL scrapes a given exporter with its path and query")
+    @Test("--target URL becomes a job scraping that exporter's path and query")
     func externalTarget() async throws {
         let target = try TestTarget("x 1\n")
-        let report = try await IngestBenchmark.run(
-            IngestBenchmarkOptions(interval: PromDuration(milliseconds: 200), duration: .milliseconds(500),
-                                   externalTargets: ["http://\(target.address)/custom?a=1"]),
-            storage: MemoryStorage())
-        #expect(report.samples >= 1 + ReportSeries.names.count)
+        let job = try IngestBenchmark.externalJob("http://\(target.address)/custom?a=1", index: 0, interval: PromDuration(milliseconds: 200))
+        #expect(job.metricsPath == "/custom" && job.params == ["a": ["1"]] && job.scheme == "http")
+        #expect(job.staticConfigs == [TargetGroup(targets: [target.address])])
+        var config = PrometheusConfig()
+        config.scrapeConfigs = [job]
+        let storage = MemoryStorage()
+        let m = ScrapeTest.manager(storage)
+        await m.apply(config)
+        #expect(await ScrapeTest.waitForScrapes(m, 1))
+        await m.stop()
         #expect(target.requests.first?.target == "/custom?a=1")
+        #expect(try ScrapeTest.last(storage, "x") == 1)
         #expect(throws: (any Error).self) {
             _ = try IngestBenchmark.externalJob("ftp://x", index: 0, interval: PromDuration(seconds: 1))
         }

@@ -25,7 +25,7 @@ struct NodeExporterComparisonTests {
         let port = Loopback.freePort()
         let exporter = try ChildProcess(Self.binary, ["--web.listen-address=127.0.0.1:\(port)"])
         defer { exporter.stop() }
-        #expect(await Loopback.waitUntilHealthy(port: port, path: "/metrics", timeoutSeconds: 20))
+        #expect(await Loopback.waitUntilHealthy(port: port, path: "/metrics", timeoutSeconds: 60))
 
         // A proxy records exactly the payload the scrape got, so values can be compared.
         let recorder = Recorder()
@@ -52,7 +52,7 @@ struct NodeExporterComparisonTests {
                 scrape_interval: 1m
                 static_configs: [{targets: ['127.0.0.1:\(proxy.ports[0])']}]
             """))
-        #expect(await ScrapeTest.waitForScrapes(m, 1, seconds: 20))
+        #expect(await ScrapeTest.waitForScrapes(m, 1))
         let states = m.targets
         await m.stop()
         #expect(states.allSatisfy { $0.health == .up }, "\(states.map(\.lastError))")

@@ -73,8 +73,9 @@ enum ScrapeTest {
         """
     }
 
-    /// Polls `condition` every 20ms for at most `seconds`.
-    static func wait(_ seconds: Double = 10, _ condition: () throws -> Bool) async rethrows -> Bool {
+    /// Polls `condition` every 20ms for at most `seconds`. The bound is generous
+    /// because other suites running in parallel may hold the cooperative threads.
+    static func wait(_ seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if try condition() { return true }
@@ -84,7 +85,7 @@ enum ScrapeTest {
     }
 
     /// Waits until the (single) target completed at least `n` scrapes.
-    static func waitForScrapes(_ m: ScrapeManager, _ n: Int, job: String? = nil, seconds: Double = 10) async -> Bool {
+    static func waitForScrapes(_ m: ScrapeManager, _ n: Int, job: String? = nil, seconds: Double = 60) async -> Bool {
         await wait(seconds) {
             let ts = m.targets.filter { job == nil || $0.scrapePool == job }
             return !ts.isEmpty && ts.allSatisfy { $0.scrapes >= n }

@@ -15,11 +15,14 @@ public struct IngestBenchmarkOptions: Sendable {
     public var targets: Int
     /// Series per synthetic target.
     public var seriesPerTarget: Int
+    /// Scrape interval of every target.
     public var interval: PromDuration
+    /// How long to scrape.
     public var duration: Duration
     /// Real exporters to scrape instead (`http://host:port/metrics`).
     public var externalTargets: [String]
 
+    /// Options; the defaults make 10 synthetic targets of 1000 series scraped every second for 30s.
     public init(targets: Int = 10, seriesPerTarget: Int = 1000, interval: PromDuration = PromDuration(seconds: 1),
                 duration: Duration = .seconds(30), externalTargets: [String] = []) {
         self.targets = targets
@@ -34,7 +37,9 @@ public struct IngestBenchmarkOptions: Sendable {
 public struct IngestBenchmarkReport: Sendable, CustomStringConvertible {
     /// Samples committed to the storage (payload samples and report series).
     public var samples: Int
+    /// Wall-clock length of the run.
     public var seconds: Double
+    /// Scrapes completed (successful or not) and the failed ones.
     public var scrapes: Int
     public var failedScrapes: Int
     /// Scrapes skipped because a scrape overran its interval.
@@ -45,11 +50,17 @@ public struct IngestBenchmarkReport: Sendable, CustomStringConvertible {
     public var targetCPUSeconds: Double
     /// VmHWM of the process (includes the synthetic targets), in bytes.
     public var peakRSSBytes: Int
+    /// The slowest of the targets' last scrapes, in seconds.
+    public var slowestLastScrape: Double
+    /// Distinct last errors of the targets.
     public var lastErrors: [String]
 
+    /// Ingestion rate over the run.
     public var samplesPerSecond: Double { seconds > 0 ? Double(samples) / seconds : 0 }
+    /// The scraper's CPU cost (without the synthetic targets') per million samples.
     public var cpuSecondsPerMillionSamples: Double { samples > 0 ? cpuSeconds / Double(samples) * 1e6 : 0 }
 
+    /// The report as aligned lines for the terminal.
     public var description: String {
         var lines = [
             "samples ingested:        \(samples)",
@@ -58,6 +69,7 @@ public struct IngestBenchmarkReport: Sendable, CustomStringConvertible {
             "scrapes:                 \(scrapes) (failed \(failedScrapes), missed \(missedScrapes))",
             "CPU s per 1M samples:    \(String(format: "%.3f", cpuSecondsPerMillionSamples)) (scraper \(String(format: "%.2f", cpuSeconds)) s, targets \(String(format: "%.2f", targetCPUSeconds)) s)",
             "peak RSS:                \(peakRSSBytes / 1_048_576) MiB",
+            "slowest last scrape:     \(String(format: "%.3f", slowestLastScrape)) s",
         ]
         lines += lastErrors.prefix(5).map { "error: \($0)" }
         return lines.joined(separator: "\n")
@@ -104,7 +116,7 @@ public enum IngestBenchmark {
             scrapes: states.reduce(0) { $0 + $1.scrapes }, failedScrapes: states.reduce(0) { $0 + $1.failedScrapes },
             missedScrapes: states.reduce(0) { $0 + $1.missedScrapes },
             cpuSeconds: processCPUSeconds() - cpuStart - targetCPU, targetCPUSeconds: targetCPU,
-            peakRSSBytes: peakRSS(), lastErrors: Array(Set(states.map(\.lastError).filter { !$0.isEmpty })).sorted())
+            peakRSSBytes: peakRSS(), slowestLastScrape: states.map(\.lastScrapeDuration).max() ?? 0, lastErrors: Array(Set(states.map(\.lastError).filter { !$0.isEmpty })).sorted())
     }
 
     static func scrapeConfig(_ name: String, interval: PromDuration) -> ScrapeConfig {

@@ -13,6 +13,7 @@ public final class LoopbackHTTPServer: Sendable {
     public struct Request: Sendable {
         /// Which listening port (index into ``ports``) the request came in on.
         public var listener: Int
+        /// Request method, e.g. `GET`.
         public var method: String
         /// Path with query string.
         public var target: String
@@ -22,10 +23,13 @@ public final class LoopbackHTTPServer: Sendable {
 
     /// The handler's answer.
     public struct Response: Sendable {
+        /// HTTP status code.
         public var status: Int
+        /// `Content-Type` header; nil sends none.
         public var contentType: String?
         public var body: [UInt8]
 
+        /// A response; by default 200 with the Prometheus text format's content type.
         public init(status: Int = 200, contentType: String? = "text/plain; version=0.0.4; charset=utf-8", body: [UInt8]) {
             self.status = status
             self.contentType = contentType
@@ -41,6 +45,7 @@ public final class LoopbackHTTPServer: Sendable {
     private let handlerCPUNanos = Atomic<UInt64>(0)
     private let requestCount = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
+    private let acceptedConnections = Atomic<Int>(0)
 
     /// Binds `count` ports on 127.0.0.1 (kernel-chosen) and starts serving.
     /// The serving threads keep the server alive: call ``shutdown()`` to stop it.
@@ -73,6 +78,9 @@ public final class LoopbackHTTPServer: Sendable {
 
     /// CPU time the server's threads spent producing and sending responses.
     public var cpuSeconds: Double { Double(handlerCPUNanos.load(ordering: .relaxed)) / 1e9 }
+
+    /// Connections accepted so far (a client that keeps its connection alive makes one).
+    public var connections: Int { acceptedConnections.load(ordering: .relaxed) }
 
     /// Requests answered so far.
     public var requests: Int { requestCount.load(ordering: .relaxed) }
@@ -111,6 +119,7 @@ public final class LoopbackHTTPServer: Sendable {
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                 let listener = i
                 openConnections.add(1, ordering: .relaxed)
+                acceptedConnections.add(1, ordering: .relaxed)
                 let thread = Thread { [self] in
                     serve(fd, listener: listener)
                     close(fd)
@@ -217,6 +226,7 @@ public final class LoopbackHTTPServer: Sendable {
 
 /// A failure to start the loopback server.
 public struct ServerError: Error, CustomStringConvertible {
+    /// What failed, with the system's reason.
     public let description: String
     init(_ description: String) { self.description = description }
 }

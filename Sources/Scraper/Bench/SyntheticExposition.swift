@@ -130,5 +130,6 @@ public final class SyntheticTargets: Sendable {
     /// CPU seconds the targets spent producing payloads (to separate from the scraper's).
     public var cpuSeconds: Double { server.cpuSeconds }
 
+    /// Stops serving; scrapes after this fail.
     public func shutdown() { server.shutdown() }
 }

@@ -14,8 +14,6 @@ struct ScrapeCache {
     struct Entry {
         var key: [UInt8]
         var hash: Int
-        /// Index of the next entry with the same hash bucket, or -1.
-        var next: Int32
         /// Storage ref; 0 until the first append.
         var ref: SeriesRef
         /// Labels after target labels and metric relabeling; nil when relabeling dropped the series.
@@ -31,7 +29,9 @@ struct ScrapeCache {
     }
 
     private(set) var entries: [Entry] = []
-    private var buckets: [Int: Int32] = [:]
+    /// Open-addressing table of entry index + 1 (0 = empty), a power of two in size,
+    /// kept at most half full; cheaper per lookup than a Dictionary keyed by hash.
+    private var slots = [Int32](repeating: 0, count: 64)
     /// Number of completed scrape iterations; entries seen in iteration `iteration - 1`
     /// formed the previous successful scrape's series.
     /// Starts at 2 so that a new entry's `lastSeen` of 0 never reads as "seen in the previous scrape".
@@ -41,35 +41,78 @@ struct ScrapeCache {
 
     /// The index of the entry for `raw`, or nil.
     func find(_ raw: UnsafeRawBufferPointer, hash: Int) -> Int? {
-        guard var i = buckets[hash] else { return nil }
-        while i >= 0 {
-            let matches = entries.withUnsafeBufferPointer { all -> Bool in
-                let e = all[Int(i)]
-                guard e.hash == hash, e.key.count == raw.count else { return false }
-                if raw.isEmpty { return true }
-                return e.key.withUnsafeBytes { key in
-                    guard let a = key.baseAddress, let b = raw.baseAddress else { return false }
-                    return memcmp(a, b, raw.count) == 0
+        let mask = slots.count - 1
+        return entries.withUnsafeBufferPointer { all -> Int? in
+            slots.withUnsafeBufferPointer { table -> Int? in
+                var s = hash & mask
+                while table[s] != 0 {
+                    let i = Int(table[s] - 1)
+                    if all[i].hash == hash, Self.keyEquals(all[i].key, raw) { return i }
+                    s = (s + 1) & mask
                 }
+                return nil
             }
-            if matches { return Int(i) }
-            i = entries[Int(i)].next
         }
-        return nil
     }
 
+    private static func keyEquals(_ key: [UInt8], _ raw: UnsafeRawBufferPointer) -> Bool {
+        guard key.count == raw.count else { return false }
+        if raw.isEmpty { return true }
+        return key.withUnsafeBytes { k in
+            guard let a = k.baseAddress, let b = raw.baseAddress else { return false }
+            return memcmp(a, b, raw.count) == 0
+        }
+    }
+
+    private static let seed = UInt64.random(in: 1...UInt64.max)
+
+    /// A fast seeded hash of the raw series bytes, eight bytes at a time.
     static func hash(_ raw: UnsafeRawBufferPointer) -> Int {
-        var h = Hasher()
-        h.combine(bytes: raw)
-        return h.finalize()
+        var h = seed ^ UInt64(raw.count)
+        var i = 0
+        while i + 8 <= raw.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < raw.count {
+            tail |= UInt64(raw[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 31
+        h = h &* 0x94D0_49BB_1331_11EB
+        h ^= h >> 29
+        return Int(bitPattern: UInt(h))
     }
 
     mutating func insert(_ raw: UnsafeRawBufferPointer, hash: Int, labels: Labels?) -> Int {
         let index = entries.count
-        entries.append(Entry(key: Array(raw), hash: hash, next: buckets[hash] ?? -1, ref: 0, labels: labels,
+        entries.append(Entry(key: Array(raw), hash: hash, ref: 0, labels: labels,
                              lastSeen: 0, tracksStaleness: true, previousSeen: 0, previousRef: 0))
-        buckets[hash] = Int32(index)
+        if entries.count * 2 > slots.count {
+            rebuildSlots(capacity: slots.count * 2)
+        } else {
+            place(index)
+        }
         return index
+    }
+
+    private mutating func place(_ index: Int) {
+        let mask = slots.count - 1
+        var s = entries[index].hash & mask
+        while slots[s] != 0 { s = (s + 1) & mask }
+        slots[s] = Int32(index + 1)
+    }
+
+    private mutating func rebuildSlots(capacity: Int) {
+        var size = 64
+        while size < capacity { size *= 2 }
+        slots = [Int32](repeating: 0, count: size)
+        for i in entries.indices { place(i) }
     }
 
     mutating func markSeen(_ index: Int, ref: SeriesRef, tracksStaleness: Bool) {
@@ -129,21 +172,9 @@ struct ScrapeCache {
         }
     }
 
-    /// Drops every entry; the next scrape rebuilds them (for example after a config change).
-    mutating func forgetMappings() {
-        entries.removeAll()
-        buckets.removeAll()
-    }
-
     private mutating func compact() {
-        let keep = entries.filter { $0.lastSeen >= iteration - 2 }
-        entries = []
-        buckets = [:]
-        entries.reserveCapacity(keep.count)
-        for var e in keep {
-            e.next = buckets[e.hash] ?? -1
-            buckets[e.hash] = Int32(entries.count)
-            entries.append(e)
-        }
+        let horizon = iteration - 2
+        entries.removeAll { $0.lastSeen < horizon }
+        rebuildSlots(capacity: entries.count * 2)
     }
 }

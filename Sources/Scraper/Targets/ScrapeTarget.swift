@@ -12,7 +12,9 @@ public struct ScrapeTarget: Sendable, Hashable {
     public let labels: Labels
     /// The URL scraped.
     public let url: String
+    /// From `__scrape_interval__` after relabeling.
     public let interval: PromDuration
+    /// From `__scrape_timeout__` after relabeling; never above `interval`.
     public let timeout: PromDuration
     /// Identity of the target within its pool (labels and URL), also the base of its scrape offset.
     public let hash: UInt64
@@ -44,6 +46,7 @@ public struct ScrapeTarget: Sendable, Hashable {
 
 /// Why a discovered target produced no scrape target.
 public struct TargetError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// Prometheus's wording of the problem.
     public let message: String
     public var description: String { message }
 }

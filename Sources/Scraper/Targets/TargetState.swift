@@ -13,6 +13,7 @@ public struct TargetState: Sendable, Hashable {
     public var labels: Labels
     /// The job name.
     public var scrapePool: String
+    /// The URL scraped, with its query.
     public var scrapeURL: String
     /// `scrapeURL` with a loopback host replaced by this machine's host name.
     public var globalURL: String
@@ -22,7 +23,9 @@ public struct TargetState: Sendable, Hashable {
     public var lastScrape: Timestamp?
     /// Seconds the last scrape took.
     public var lastScrapeDuration: Double
+    /// `unknown` until the first scrape ends.
     public var health: TargetHealth
+    /// The target's own interval and timeout (relabeling may set them per target).
     public var scrapeInterval: PromDuration
     public var scrapeTimeout: PromDuration
     /// Samples rejected as out of order or duplicate since the target was created.
@@ -37,7 +40,9 @@ public struct TargetState: Sendable, Hashable {
 
 /// A target that target relabeling dropped, for `/api/v1/targets?state=dropped`.
 public struct DroppedTarget: Sendable, Hashable {
+    /// Labels before relabeling (with the job's defaults).
     public var discoveredLabels: Labels
+    /// The job name.
     public var scrapePool: String
 }
 
@@ -46,9 +51,12 @@ public struct MetricMetadata: Sendable, Hashable {
     /// Prometheus's API names: `counter`, `gauge`, `histogram`, `gaugehistogram`,
     /// `summary`, `info`, `stateset`, `unknown`.
     public var type: String
+    /// The unescaped `# HELP` text.
     public var help: String
+    /// The OpenMetrics `# UNIT`, empty if none.
     public var unit: String
 
+    /// Metadata with the given fields; a metric without `# TYPE` is `unknown`.
     public init(type: String = "unknown", help: String = "", unit: String = "") {
         self.type = type
         self.help = help
@@ -58,8 +66,11 @@ public struct MetricMetadata: Sendable, Hashable {
 
 /// A service discovery problem: the source (file) and what is wrong with it.
 public struct DiscoveryError: Sendable, Hashable, CustomStringConvertible {
+    /// The job whose discovery failed.
     public var job: String
+    /// The file (or other source) at fault.
     public var source: String
+    /// What is wrong, with file:line:column where known.
     public var message: String
     public var description: String { "job \(quoteLabelValue(job)): \(source): \(message)" }
 }
