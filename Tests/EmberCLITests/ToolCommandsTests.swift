@@ -96,4 +96,20 @@ import TestSupport
         #expect(r.stdout.contains("failed 0"), "\(r.stdout)")
         #expect(r.stdout.contains("bytes per sample on disk"))
     }
+
+    @Test func shippedRulesCheckAndPassTheirUnitTests() throws {
+        let rules = TestPaths.repoRoot.appendingPathComponent("examples/rules")
+        let check = try ChildProcess.run(ember, ["check", "rules", rules.appendingPathComponent("ember-alerts.yml").path])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("SUCCESS: 10 rules found"))
+        let test = try ChildProcess.run(ember, ["test", "rules", rules.appendingPathComponent("ember-alerts.test.yml").path], timeoutSeconds: 120)
+        #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yml")
+        try "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum((\n".write(to: bad, atomically: true, encoding: .utf8)
+        let failed = try ChildProcess.run(ember, ["check", "rules", bad.path])
+        #expect(failed.status == 1)
+        #expect((failed.stdout + failed.stderr).contains("bad.yml"), "\(failed.stdout)\(failed.stderr)")
+    }
 }
