@@ -85,6 +85,7 @@ var products: [Product] = [
     .library(name: "EmberTSDB", targets: ["TSDB"]),
     .library(name: "EmberPromQL", targets: ["PromQL"]),
     .library(name: "EmberHTTPClient", targets: ["HTTPClient"]),
+    .library(name: "EmberRules", targets: ["Rules"]),
 ]
 if !modulesOnly {
     products.append(.executable(name: "ember", targets: ["EmberCLI"]))

@@ -30,5 +30,16 @@ let package = Package(
             path: "Benchmarks/TSDBBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "RulesBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "EmberModel", package: "ember"),
+                .product(name: "EmberPromQL", package: "ember"),
+                .product(name: "EmberRules", package: "ember"),
+            ],
+            path: "Benchmarks/RulesBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
