@@ -39,6 +39,7 @@ var targets: [Target] = [
     .target(name: "PromQL", dependencies: ["Model", "Storage"]),
     .target(name: "Template", dependencies: ["Model"]),
     .target(name: "Exporter", dependencies: ["Model", "Config", yams, logging]),
+    .target(name: "Notify", dependencies: ["Model", "Config", "Template", "HTTPClient", "CSQLite", yams, logging]),
 
     // Helpers shared by the test targets: paths, loopback HTTP, child processes.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -52,6 +53,7 @@ var targets: [Target] = [
     .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
     .testTarget(name: "TemplateTests", dependencies: ["Template"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
+    .testTarget(name: "NotifyTests", dependencies: ["Notify"], exclude: ["Fixtures"]),
 ]
 if !modulesOnly {
     targets += [
