@@ -8,7 +8,7 @@ public struct NotifyConfig: Sendable {
     public var route: RouteConfig
     public var inhibitRules: [InhibitRuleConfig]
     public var receivers: [ReceiverConfig]
-    public var timeIntervals: [String: [TimeInterval]]
+    public var timeIntervals: [String: [NotifyTimeInterval]]
     /// Template file globs, resolved against the configuration file's directory.
     public var templateFiles: [String]
     /// The configuration text as given (served by /api/v2/status).

@@ -39,7 +39,7 @@ extension NotifyConfig {
             }
             receivers.append(receiver)
         }
-        var intervals: [String: [TimeInterval]] = [:]
+        var intervals: [String: [NotifyTimeInterval]] = [:]
         for key in ["mute_time_intervals", "time_intervals"] {
             for entry in try m[key]?.sequence() ?? [] {
                 let em = try entry.mapping(allowedKeys: ["name", "time_intervals"])

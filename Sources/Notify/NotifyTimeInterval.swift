@@ -3,7 +3,7 @@ import Foundation
 
 /// One entry of a `time_intervals` definition: the instant is inside when
 /// every listed constraint holds (an absent list puts no constraint).
-public struct TimeInterval: Sendable, Equatable {
+public struct NotifyTimeInterval: Sendable, Equatable {
     /// Minute-of-day ranges, end exclusive.
     public var times: [ClosedRange<Int>]? = nil
     /// Sunday = 0.
@@ -16,7 +16,7 @@ public struct TimeInterval: Sendable, Equatable {
 
     public init() {}
 
-    public static func == (a: TimeInterval, b: TimeInterval) -> Bool {
+    public static func == (a: NotifyTimeInterval, b: NotifyTimeInterval) -> Bool {
         a.times == b.times && a.weekdays == b.weekdays && a.months == b.months && a.years == b.years
             && a.location == b.location
             && a.daysOfMonth?.map { [$0.begin, $0.end] } == b.daysOfMonth?.map { [$0.begin, $0.end] }
@@ -59,9 +59,9 @@ enum TimeIntervalParser {
     static let monthNames = ["january", "february", "march", "april", "may", "june", "july", "august",
                              "september", "october", "november", "december"]
 
-    static func parse(_ node: YAMLNode) throws -> TimeInterval {
+    static func parse(_ node: YAMLNode) throws -> NotifyTimeInterval {
         let m = try node.mapping(allowedKeys: ["times", "weekdays", "days_of_month", "months", "years", "location"])
-        var ti = TimeInterval()
+        var ti = NotifyTimeInterval()
         if let times = m["times"] {
             ti.times = try times.sequence().map(parseTimeRange)
         }
