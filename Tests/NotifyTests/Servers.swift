@@ -23,8 +23,8 @@ final class PythonServer: @unchecked Sendable {
     private let extraArguments: [String]
     private var process: Process?
 
-    init(script: String, port: Int = freePort(), arguments: [String] = []) throws {
-        self.port = port
+    init(script: String, port: Int? = nil, arguments: [String] = []) throws {
+        self.port = port ?? freePort()
         self.script = script
         self.extraArguments = arguments
         directory = try Fixtures.tempDir()
