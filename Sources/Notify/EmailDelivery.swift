@@ -12,7 +12,9 @@ enum EmailDelivery {
         }
         let to = try templates.render(c.to, value)
         let from = try templates.render(c.from, value)
-        let html = try templates.render(c.html, value)
+        // Alertmanager renders the HTML body with html/template; escaping the data's
+        // strings keeps label and annotation values from injecting markup.
+        let html = try templates.render(c.html, htmlEscaped(data).templateValue)
         let text = try templates.render(c.text, value)
         let message = compose(headers: headers, html: html, text: text, now: now, from: from)
         let password = c.authPasswordFile.isEmpty ? c.authPassword : try readSecretFile(c.authPasswordFile)
@@ -32,6 +34,38 @@ enum EmailDelivery {
             let permanent = (500..<600).contains(error.responseCode)
             return .failed(error.description, status: error.responseCode == 0 ? nil : error.responseCode, retryable: !permanent)
         }
+    }
+
+    static func htmlEscaped(_ d: AlertmanagerTemplateData) -> AlertmanagerTemplateData {
+        func esc(_ s: String) -> String {
+            var out = ""
+            for c in s {
+                switch c {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&#34;"
+                case "'": out += "&#39;"
+                default: out.append(c)
+                }
+            }
+            return out
+        }
+        func escMap(_ m: [String: String]) -> [String: String] { m.mapValues(esc) }
+        var e = d
+        e.receiver = esc(d.receiver)
+        e.externalURL = esc(d.externalURL)
+        e.groupLabels = escMap(d.groupLabels)
+        e.commonLabels = escMap(d.commonLabels)
+        e.commonAnnotations = escMap(d.commonAnnotations)
+        e.alerts = d.alerts.map { a in
+            var x = a
+            x.labels = escMap(a.labels)
+            x.annotations = escMap(a.annotations)
+            x.generatorURL = esc(a.generatorURL)
+            return x
+        }
+        return e
     }
 
     /// The bare address of `Name <addr>` or `addr`.

@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct DeliveryTests {
     static let alerts = [
         PostableAlert(labels: ["alertname": "DiskFull", "severity": "critical", "instance": "db1:9100", "job": "node"],
-                      annotations: ["summary": "Disk almost full on db1", "description": "Only 3% left on /var"],
+                      annotations: ["summary": "Disk almost full on db1", "description": "Only 3% left on <b>/var</b>"],
                       startsAt: testEpoch, endsAt: testEpoch.addingTimeInterval(86400), generatorURL: "http://prom:9090/graph"),
         PostableAlert(labels: ["alertname": "DiskFull", "severity": "critical", "instance": "db2:9100", "job": "node"],
                       annotations: ["summary": "Disk almost full on db2"],
@@ -136,5 +136,8 @@ import Testing
         #expect(data.contains("Content-Type: text/plain; charset=UTF-8"))
         #expect(data.contains("Content-Type: text/html; charset=UTF-8"))
         #expect(data.contains("db1:9100: Disk almost full on db1"))
+        // The HTML part escapes values (quoted-printable turns `=` into `=3D`).
+        #expect(data.contains("Only 3% left on &lt;b&gt;/var&lt;/b&gt;"))
+        #expect(!data.contains("<b>/var"))
     }
 }

@@ -54,6 +54,7 @@ import Testing
     @Test func restartNeitherRepeatsNorForgets() async throws {
         let server = try PythonServer(script: "receiver.py")
         let dir = try Fixtures.tempDir().path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = ManualClock(testEpoch)
         var n = try makeNotifier(Self.config(server.url), clock: clock, dataDirectory: dir)
         await n.receive([Self.firing("Delivered", at: testEpoch)])

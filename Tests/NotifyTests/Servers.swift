@@ -31,7 +31,10 @@ final class PythonServer: @unchecked Sendable {
         try start()
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
 
     func start() throws {
         try? FileManager.default.removeItem(at: directory.appendingPathComponent("ready"))
