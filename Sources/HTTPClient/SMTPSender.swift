@@ -30,6 +30,8 @@ public struct SMTPMessage: Sendable {
     public var password: String?
     /// SASL authorization identity (PLAIN only).
     public var identity: String?
+    /// CA, client certificate and key, and skip-verify. `serverName` is not used:
+    /// the certificate is checked against the smarthost's name.
     public var tls: TLSOptions
     public var timeout: Duration
 
@@ -86,18 +88,35 @@ public enum SMTPSender {
         var recipients: UnsafeMutablePointer<curl_slist>? = nil
         for r in m.recipients { recipients = curl_slist_append(recipients, "<\(r)>") }
         defer { curl_slist_free_all(recipients) }
-        let upload = Upload(m.data)
+        configure(easy, m)
+        _ = ember_curl_setopt_slist(easy, CURLOPT_MAIL_RCPT, recipients)
+        let context = Unmanaged.passRetained(Upload(m.data))
+        defer { context.release() }
+        _ = ember_curl_setopt_data_cb(easy, CURLOPT_READFUNCTION, readCallback)
+        _ = ember_curl_setopt_pointer(easy, CURLOPT_READDATA, context.toOpaque())
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let code = errorBuffer.withUnsafeMutableBufferPointer { buf -> CURLcode in
+            _ = ember_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, buf.baseAddress)
+            return curl_easy_perform(easy)
+        }
+        if code == CURLE_OK { return .success(()) }
+        var reply = 0
+        _ = ember_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &reply)
+        let explanation = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let detail = explanation.isEmpty ? String(cString: curl_easy_strerror(code)) : explanation
+        return .failure(SMTPError(curlCode: Int(code.rawValue), responseCode: reply, detail: "sending to \(m.smarthost): \(detail)"))
+    }
+
+    /// URL (the path is the EHLO name), envelope sender, security, credentials and TLS material.
+    private static func configure(_ easy: UnsafeMutableRawPointer, _ m: SMTPMessage) {
         let scheme = m.security == .implicitTLS ? "smtps" : "smtp"
         let hello = m.hello.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "localhost"
         var options: [(CURLoption, Int)] = [
             (CURLOPT_UPLOAD, 1), (CURLOPT_NOSIGNAL, 1),
             (CURLOPT_TIMEOUT_MS, milliseconds(m.timeout)),
             (CURLOPT_CONNECTTIMEOUT_MS, min(milliseconds(m.timeout), 10_000)),
+            (CURLOPT_USE_SSL, Int(m.security == .none ? CURLUSESSL_NONE.rawValue : CURLUSESSL_ALL.rawValue)),
         ]
-        switch m.security {
-        case .none: options.append((CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue)))
-        case .startTLS, .implicitTLS: options.append((CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)))
-        }
         if m.tls.insecureSkipVerify {
             options += [(CURLOPT_SSL_VERIFYPEER, 0), (CURLOPT_SSL_VERIFYHOST, 0)]
         }
@@ -108,44 +127,31 @@ public enum SMTPSender {
             strings.append((CURLOPT_PASSWORD, m.password ?? ""))
             if let id = m.identity, !id.isEmpty { strings.append((CURLOPT_SASL_AUTHZID, id)) }
         }
-        if case .file(let path)? = m.tls.ca { strings.append((CURLOPT_CAINFO, path)) }
-        if case .file(let path)? = m.tls.certificate { strings.append((CURLOPT_SSLCERT, path)) }
-        if case .file(let path)? = m.tls.key { strings.append((CURLOPT_SSLKEY, path)) }
-        for (option, value) in strings { _ = ember_curl_setopt_string(easy, option, value) }
-        for (source, option) in [(m.tls.ca, CURLOPT_CAINFO_BLOB), (m.tls.certificate, CURLOPT_SSLCERT_BLOB), (m.tls.key, CURLOPT_SSLKEY_BLOB)] {
-            if case .pem(let text)? = source {
+        for (source, file, blob) in [(m.tls.ca, CURLOPT_CAINFO, CURLOPT_CAINFO_BLOB),
+                                     (m.tls.certificate, CURLOPT_SSLCERT, CURLOPT_SSLCERT_BLOB),
+                                     (m.tls.key, CURLOPT_SSLKEY, CURLOPT_SSLKEY_BLOB)] {
+            switch source {
+            case .file(let path)?: strings.append((file, path))
+            case .pem(let text)?:
                 var text = text
-                _ = text.withUTF8 { ember_curl_setopt_blob(easy, option, $0.baseAddress, $0.count) }
+                _ = text.withUTF8 { ember_curl_setopt_blob(easy, blob, $0.baseAddress, $0.count) }
+            case nil: break
             }
         }
-        _ = ember_curl_setopt_slist(easy, CURLOPT_MAIL_RCPT, recipients)
-        let reader: ember_curl_data_cb = { buffer, size, count, userdata in
-            guard let buffer, let userdata else { return 0 }
-            let upload = Unmanaged<Upload>.fromOpaque(userdata).takeUnretainedValue()
-            let n = min(size * count, upload.bytes.count - upload.offset)
-            upload.bytes.withUnsafeBufferPointer { src in
-                if let base = src.baseAddress, n > 0 {
-                    UnsafeMutableRawPointer(buffer).copyMemory(from: base + upload.offset, byteCount: n)
-                }
+        for (option, value) in strings { _ = ember_curl_setopt_string(easy, option, value) }
+    }
+
+    private static let readCallback: ember_curl_data_cb = { buffer, size, count, userdata in
+        guard let buffer, let userdata else { return 0 }
+        let upload = Unmanaged<Upload>.fromOpaque(userdata).takeUnretainedValue()
+        let n = min(size * count, upload.bytes.count - upload.offset)
+        upload.bytes.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress, n > 0 {
+                UnsafeMutableRawPointer(buffer).copyMemory(from: base + upload.offset, byteCount: n)
             }
-            upload.offset += n
-            return n
         }
-        _ = ember_curl_setopt_data_cb(easy, CURLOPT_READFUNCTION, reader)
-        let context = Unmanaged.passRetained(upload)
-        defer { context.release() }
-        _ = ember_curl_setopt_pointer(easy, CURLOPT_READDATA, context.toOpaque())
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let code = errorBuffer.withUnsafeMutableBufferPointer { buf -> CURLcode in
-            _ = ember_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, buf.baseAddress)
-            return curl_easy_perform(easy)
-        }
-        if code == CURLE_OK { return .success(()) }
-        var reply = 0
-        _ = ember_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &reply)
-        let explanation = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let detail = explanation.isEmpty ? String(cString: curl_easy_strerror(code)) : explanation
-        return .failure(SMTPError(curlCode: Int(code.rawValue), responseCode: reply, detail: "sending to \(m.smarthost): \(detail)"))
+        upload.offset += n
+        return n
     }
 
     private static func milliseconds(_ d: Duration) -> Int {

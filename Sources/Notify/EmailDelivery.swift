@@ -32,7 +32,8 @@ enum EmailDelivery {
         } catch {
             // 5xx replies are permanent (bad credentials, rejected recipient); the rest may pass later.
             let permanent = (500..<600).contains(error.responseCode)
-            return .failed(error.description, status: error.responseCode == 0 ? nil : error.responseCode, retryable: !permanent)
+            let code = error.responseCode >= 400 ? error.responseCode : nil
+            return .failed(error.description, status: code, retryable: !permanent)
         }
     }
 

@@ -123,7 +123,7 @@ import Testing
                 text: '{{ range .Alerts }}{{ .Labels.instance }}: {{ .Annotations.summary }}{{ "\\n" }}{{ end }}'
                 headers: {X-Ember-Test: yes}
             """
-        }, script: "smtp_server.py", serverArgs: ["ember", "s3cret"])
+        }, script: "smtp_server.py", serverArgs: ["--auth", "ember", "s3cret"])
         let mail = try #require(server.records("mail.jsonl").first)
         #expect(mail["from"] as? String == "ember@example.org")
         #expect(mail["to"] as? [String] == ["oncall@example.org", "ops@example.org"])
@@ -139,5 +139,47 @@ import Testing
         // The HTML part escapes values (quoted-printable turns `=` into `=3D`).
         #expect(data.contains("Only 3% left on &lt;b&gt;/var&lt;/b&gt;"))
         #expect(!data.contains("<b>/var"))
+    }
+
+    @Test func emailOverSTARTTLSVerifiedAgainstCA() async throws {
+        let dir = try Fixtures.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let openssl = try runProcess("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                                                          "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                                                          "-addext", "subjectAltName=IP:127.0.0.1"])
+        try #require(openssl.status == 0, "\(openssl.stderr)")
+        let server = try await deliver({ server in
+            """
+            - name: r
+              email_configs:
+              - to: 'oncall@example.org'
+                from: 'ember@example.org'
+                smarthost: '127.0.0.1:\(server.port)'
+                auth_username: ember
+                auth_password: s3cret
+                tls_config: {ca_file: '\(cert)'}
+            """
+        }, script: "smtp_server.py", serverArgs: ["--auth", "ember", "s3cret", "--starttls", cert, key])
+        let mail = try #require(server.records("mail.jsonl").first)
+        #expect(mail["tls"] as? Bool == true)
+        #expect(mail["auth"] as? Bool == true)
+    }
+
+    @Test func requireTLSRefusesAServerWithoutSTARTTLS() async throws {
+        let server = try PythonServer(script: "smtp_server.py")
+        let clock = ManualClock(testEpoch)
+        let yaml = """
+            route: {receiver: r}
+            receivers:
+            - name: r
+              email_configs: [{to: a@example.org, from: b@example.org, smarthost: '127.0.0.1:\(server.port)'}]
+            """
+        let n = try makeNotifier(yaml, clock: clock)
+        await n.receive(Self.alerts)
+        clock.advance(by: 30)
+        await n.process()
+        #expect(server.records("mail.jsonl").isEmpty, "no mail in clear text when require_tls is true")
+        #expect(await n.stats.notificationsFailed["email"] == 1)
     }
 }
