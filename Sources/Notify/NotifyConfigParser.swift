@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import Model
+import Yams
 
 extension NotifyConfig {
     /// Reads and checks an alertmanager.yml file.
@@ -19,13 +20,20 @@ extension NotifyConfig {
         guard let root = try YAMLNode.parse(text, file: file) else {
             throw ConfigError(file: file, line: 0, column: 0, path: "", message: "no route provided in config")
         }
-        var config = try parse(node: root, baseDirectory: (file as NSString).deletingLastPathComponent)
+        var config = try parseSections(node: root, baseDirectory: (file as NSString).deletingLastPathComponent)
         config.original = text
         return config
     }
 
     /// Parses an already composed node, e.g. the `notify:` section of Ember's own configuration.
+    /// `original` (served by /api/v2/status) is the section re-serialized as YAML.
     public static func parse(node: YAMLNode, baseDirectory: String) throws -> NotifyConfig {
+        var config = try parseSections(node: node, baseDirectory: baseDirectory)
+        config.original = (try? Yams.serialize(node: node.node)) ?? ""
+        return config
+    }
+
+    private static func parseSections(node: YAMLNode, baseDirectory: String) throws -> NotifyConfig {
         let m = try node.mapping(allowedKeys: ["global", "route", "inhibit_rules", "receivers", "templates",
                                                "time_intervals", "mute_time_intervals"])
         var warnings: [ConfigWarning] = []

@@ -51,6 +51,24 @@ import Testing
         }
     }
 
+    @Test func inlineSectionOfEmberConfig() throws {
+        let text = "global:\n  scrape_interval: 15s\nnotify:\n  route: {receiver: a}\n  receivers: [{name: a}]\n  bogus: 1\n"
+        let root = try #require(try YAMLNode.parse(text, file: "ember.yml"))
+        let section = try #require(try root.entries().first { $0.key == "notify" }?.value)
+        do {
+            _ = try NotifyConfig.parse(node: section, baseDirectory: "/etc/ember")
+            Issue.record("expected an error for the unknown field")
+        } catch let e as ConfigError {
+            #expect(e.description == "ember.yml:6:3: notify.bogus: field bogus not found in type notify")
+        }
+        let good = text.replacingOccurrences(of: "  bogus: 1\n", with: "  templates: ['t/*.tmpl']\n")
+        let goodRoot = try #require(try YAMLNode.parse(good, file: "ember.yml"))
+        let goodSection = try #require(try goodRoot.entries().first { $0.key == "notify" }?.value)
+        let c = try NotifyConfig.parse(node: goodSection, baseDirectory: "/etc/ember")
+        #expect(c.templateFiles == ["/etc/ember/t/*.tmpl"])
+        #expect(c.original.contains("receiver: a"))
+    }
+
     @Test func acceptsTeamsReceivers() throws {
         let text = """
             route: {receiver: t}
