@@ -61,6 +61,7 @@ extension NotifyConfig {
         let route = try parseRoute(routeNode)
         if (route.receiver ?? "").isEmpty { throw routeNode.error("root route must specify a default receiver") }
         if !route.matchers.isEmpty { throw routeNode.error("root route must not have any matchers") }
+        if route.continueMatching { throw routeNode.error("cannot have continue in root route") }
         if !route.muteTimeIntervals.isEmpty { throw routeNode.error("root route must not have any mute time intervals") }
         if !route.activeTimeIntervals.isEmpty { throw routeNode.error("root route must not have any active time intervals") }
         try checkReferences(route, node: routeNode, receivers: names, intervals: Set(intervals.keys))

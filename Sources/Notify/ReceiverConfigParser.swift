@@ -211,7 +211,7 @@ enum HTTPConfigParser {
             c.authorization = auth
         }
         if c.basicAuth != nil && c.authorization != nil {
-            throw node.error("at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured")
+            throw node.error("at most one of basic_auth, oauth2 & authorization must be configured")
         }
         if let t = m["tls_config"] { c.tls = try parseTLS(t) }
         if let p = m["proxy_url"] {
