@@ -106,6 +106,13 @@ import Testing
         #expect(ours.valid == expectValid, "ember: \(ours.summary)")
     }
 
+    @Test func templatesAreLoadedAndCounted() {
+        let ok = NotifyCheck.check(file: Fixtures.path("valid/with-template.yml"))
+        #expect(ok.summary.contains(" - 1 templates"))
+        let bad = NotifyCheck.check(file: Fixtures.path("invalid/bad-template.yml"))
+        #expect(bad.error?.contains("bad.tmpl.broken:1") == true, "\(bad.summary)")
+    }
+
     @Test func invalidFileErrorsAreLocated() {
         let r = NotifyCheck.check(file: Fixtures.path("invalid/undefined-receiver.yml"))
         #expect(r.error?.contains("undefined-receiver.yml:4:5: route.routes[0]: undefined receiver \"b\" used in route") == true)
