@@ -149,12 +149,19 @@ struct Deliverer: Sendable {
     }
 }
 
+/// A `*_file` setting whose file cannot be read at send time.
+struct SecretFileError: Error, CustomStringConvertible {
+    let path: String
+    let reason: String
+    var description: String { "cannot read secret file \(path): \(reason)" }
+}
+
 /// Reads a `*_file` secret, trimmed as Alertmanager trims it.
-func readSecretFile(_ path: String) throws -> String {
+func readSecretFile(_ path: String) throws(SecretFileError) -> String {
     do {
         return try String(contentsOfFile: path, encoding: .utf8).trimmingWhitespace()
     } catch {
-        throw NotifyStoreError(message: "cannot read secret file \(path): \(error.localizedDescription)")
+        throw SecretFileError(path: path, reason: error.localizedDescription)
     }
 }
 

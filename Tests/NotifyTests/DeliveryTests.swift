@@ -108,6 +108,30 @@ import Testing
         #expect((alert["fingerprint"] as? String)?.count == 16)
     }
 
+    @Test func webhookHTTPConfigAuthAndSecretFiles() async throws {
+        let dir = try Fixtures.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let passwordFile = dir.appendingPathComponent("password").path
+        try "p4ss\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let urlFile = dir.appendingPathComponent("url").path
+        let server = try await deliver { server in
+            try? (server.url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+            return """
+                - name: r
+                  webhook_configs:
+                  - url: '\(server.url)'
+                    http_config: {basic_auth: {username: ember, password_file: '\(passwordFile)'}}
+                  slack_configs:
+                  - api_url_file: '\(urlFile)'
+                    http_config: {authorization: {credentials: t0ken}}
+                """
+        }
+        let headers = server.records("delivered.jsonl").compactMap { $0["headers"] as? [String: String] }
+        #expect(headers.count == 2)
+        #expect(headers.contains { $0["Authorization"] == "Basic ZW1iZXI6cDRzcw==" }, "ember:p4ss")
+        #expect(headers.contains { $0["Authorization"] == "Bearer t0ken" })
+    }
+
     @Test func emailThroughRealSMTPServerWithAuth() async throws {
         let server = try await deliver({ server in
             """
