@@ -49,7 +49,8 @@ public struct NotifyAPI: Sendable {
     private func getAlerts(_ query: [String: [String]]) async -> Response {
         let filter: AlertFilter
         do { filter = try AlertFilter(query) } catch { return Self.error(400, error.description) }
-        let views = await notifier.alertViews().filter(filter.accepts)
+        // Alertmanager lists alerts in fingerprint order.
+        let views = await notifier.alertViews().filter(filter.accepts).sorted { $0.fingerprint < $1.fingerprint }
         return Self.json(.array(views.map(Self.alertJSON)))
     }
 
