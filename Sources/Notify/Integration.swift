@@ -103,7 +103,14 @@ struct Deliverer: Sendable {
                 return await post(url, body, http: c.httpConfig, check: nil)
             case .webhook(let c):
                 let url = try secret(c.url, file: c.urlFile)
-                let body = WebhookPayload.build(c, data: data, groupKey: ctx.groupKey)
+                var kept = ctx
+                var truncated = 0
+                if c.maxAlerts > 0 && kept.alerts.count > c.maxAlerts {
+                    truncated = kept.alerts.count - c.maxAlerts
+                    kept.alerts = Array(kept.alerts.prefix(c.maxAlerts))
+                }
+                let body = WebhookPayload.build(data: kept.templateData(externalURL: externalURL), groupKey: ctx.groupKey,
+                                                truncated: truncated)
                 return await post(url, body, http: c.httpConfig, check: nil)
             case .email(let c):
                 return try await EmailDelivery.send(c, data: data, value: value, templates: templates, now: ctx.now, timeout: timeout)

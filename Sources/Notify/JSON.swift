@@ -94,6 +94,13 @@ func rfc3339(_ date: Date) -> String {
     return s + "Z"
 }
 
+/// The API's timestamps (go-openapi strfmt.DateTime): always milliseconds, `2006-01-02T15:04:05.000Z`.
+func apiTimestamp(_ date: Date) -> String {
+    let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
+    let whole = rfc3339(Date(timeIntervalSince1970: (ms / 1000).rounded(.down)))
+    return String(whole.dropLast()) + String(format: ".%03dZ", Int(ms.truncatingRemainder(dividingBy: 1000) + 1000) % 1000)
+}
+
 /// Go's zero time, as Alertmanager writes an unset endsAt.
 let goZeroTimeString = "0001-01-01T00:00:00Z"
 

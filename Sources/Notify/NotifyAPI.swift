@@ -97,14 +97,14 @@ public struct NotifyAPI: Sendable {
     static func alertJSON(_ a: AlertView) -> JSONValue {
         .object([
             ("annotations", .strings(a.annotations)),
-            ("endsAt", .string(rfc3339(a.endsAt))),
+            ("endsAt", .string(apiTimestamp(a.endsAt))),
             ("fingerprint", .string(a.fingerprint)),
             ("receivers", .array(a.receivers.map { .object([("name", .string($0))]) })),
-            ("startsAt", .string(rfc3339(a.startsAt))),
+            ("startsAt", .string(apiTimestamp(a.startsAt))),
             ("status", .object([("inhibitedBy", .array(a.inhibitedBy.map { .string($0) })),
                                 ("silencedBy", .array(a.silencedBy.map { .string($0) })),
                                 ("state", .string(a.state.rawValue))])),
-            ("updatedAt", .string(rfc3339(a.updatedAt))),
+            ("updatedAt", .string(apiTimestamp(a.updatedAt))),
             ("generatorURL", .string(a.generatorURL)),
             ("labels", .strings(a.labels)),
         ])
@@ -117,7 +117,7 @@ public struct NotifyAPI: Sendable {
         return Self.json(.object([
             ("cluster", .object([("peers", .array([])), ("status", .string("disabled"))])),
             ("config", .object([("original", .string(original))])),
-            ("uptime", .string(rfc3339(startedAt))),
+            ("uptime", .string(apiTimestamp(startedAt))),
             ("versionInfo", .object([("branch", .string("")), ("buildDate", .string("")), ("buildUser", .string("")),
                                      ("goVersion", .string("")), ("revision", .string("")), ("version", .string(version))])),
         ]))

@@ -104,13 +104,10 @@ enum TeamsPayload {
 
 /// The generic webhook's JSON (payload version 4).
 enum WebhookPayload {
-    static func build(_ c: WebhookConfig, data: AlertmanagerTemplateData, groupKey: String) -> [UInt8] {
-        var alerts = data.alerts
-        var truncated = 0
-        if c.maxAlerts > 0 && alerts.count > c.maxAlerts {
-            truncated = alerts.count - c.maxAlerts
-            alerts = Array(alerts.prefix(c.maxAlerts))
-        }
+    /// - Parameter data: built from the alerts left after `max_alerts` truncation, as
+    ///   Alertmanager builds it (common labels then describe only the alerts sent).
+    static func build(data: AlertmanagerTemplateData, groupKey: String, truncated: Int) -> [UInt8] {
+        let alerts = data.alerts
         return JSONValue.object([
             ("receiver", .string(data.receiver)),
             ("status", .string(data.status)),

@@ -75,10 +75,10 @@ extension NotifyAPI {
         .object([
             ("id", .string(s.id)),
             ("status", .object([("state", .string(s.state(at: now).rawValue))])),
-            ("updatedAt", .string(rfc3339(s.updatedAt))),
+            ("updatedAt", .string(apiTimestamp(s.updatedAt))),
             ("comment", .string(s.comment)),
             ("createdBy", .string(s.createdBy)),
-            ("endsAt", .string(rfc3339(s.endsAt))),
+            ("endsAt", .string(apiTimestamp(s.endsAt))),
             ("matchers", .array(s.matchers.map { m in
                 .object([
                     ("isEqual", .bool(m.type == .equal || m.type == .regexMatch)),
@@ -87,7 +87,7 @@ extension NotifyAPI {
                     ("value", .string(m.value)),
                 ])
             })),
-            ("startsAt", .string(rfc3339(s.startsAt))),
+            ("startsAt", .string(apiTimestamp(s.startsAt))),
         ])
     }
 

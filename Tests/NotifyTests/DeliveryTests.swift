@@ -97,7 +97,8 @@ import Testing
         #expect(body["groupKey"] as? String == #"{}:{alertname="DiskFull"}"#)
         #expect(body["truncatedAlerts"] as? Int == 1)
         #expect(body["groupLabels"] as? [String: String] == ["alertname": "DiskFull"])
-        #expect(body["commonLabels"] as? [String: String] == ["alertname": "DiskFull", "severity": "critical", "job": "node"])
+        // As in Alertmanager, the common labels describe the alerts left after truncation.
+        #expect(body["commonLabels"] as? [String: String] == ["alertname": "DiskFull", "severity": "critical", "job": "node", "instance": "db1:9100"])
         #expect(body["externalURL"] as? String == "http://ember.example:9093")
         let alert = try #require((body["alerts"] as? [[String: Any]])?.first)
         #expect(alert["status"] as? String == "firing")
