@@ -48,24 +48,10 @@ final class PythonServer: @unchecked Sendable {
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: ready) { usleep(50_000) }
     }
 
-    /// Stops the child: SIGTERM, then SIGKILL after 5 s. Reads /proc instead of
-    /// `isRunning` or `waitUntilExit`, which off the main thread on Linux may not
-    /// notice the exit (or spin forever).
     func stop() {
         guard let p = process else { return }
         process = nil
-        let pid = p.processIdentifier
-        kill(pid, SIGTERM)
-        for _ in 0..<100 where Self.alive(pid) { usleep(20_000) }
-        if Self.alive(pid) { kill(pid, SIGKILL) }
-        for _ in 0..<100 where Self.alive(pid) { usleep(20_000) }
-    }
-
-    private static func alive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return false }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-        return state != "Z" && state != "X"
+        stopChild(p)
     }
 
     /// Sets the receiver's behaviour: "ok", "500" or "slow".
@@ -100,3 +86,20 @@ func makeNotifier(_ yaml: String, clock: ManualClock, dataDirectory: String? = n
 }
 
 let testEpoch = Date(timeIntervalSince1970: 1_795_000_000)
+
+/// Stops a child: SIGTERM, then SIGKILL after 2 s. Reads /proc instead of
+/// `isRunning` or `waitUntilExit`, which off the main thread on Linux may not
+/// notice the exit (or spin forever).
+func stopChild(_ p: Process) {
+    let pid = p.processIdentifier
+    func alive() -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state != "Z" && state != "X"
+    }
+    kill(pid, SIGTERM)
+    for _ in 0..<100 where alive() { usleep(20_000) }
+    if alive() { kill(pid, SIGKILL) }
+    for _ in 0..<100 where alive() { usleep(20_000) }
+}
