@@ -76,18 +76,20 @@ enum JSONValue: Sendable, Equatable {
     }
 }
 
-/// RFC 3339 with nanoseconds as Go's time.Time marshals it (`2006-01-02T15:04:05.999999999Z07:00`).
+/// RFC 3339 with fractional seconds as Go's time.Time marshals it
+/// (`2006-01-02T15:04:05.999999999Z07:00`). A Date holds about a microsecond of
+/// precision at today's magnitudes, so the fraction is rounded to microseconds
+/// (parsed `.755` must print as `.755`, not `.755000114`).
 func rfc3339(_ date: Date) -> String {
-    let total = date.timeIntervalSince1970
-    var seconds = Int64(total.rounded(.down))
-    var nanos = Int64(((total - Double(seconds)) * 1e9).rounded())
-    if nanos >= 1_000_000_000 { seconds += 1; nanos -= 1_000_000_000 }
-    let days = Int64((Double(seconds) / 86400).rounded(.down))
+    let micros = Int64((date.timeIntervalSince1970 * 1e6).rounded())
+    let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+    let fraction = micros - seconds * 1_000_000
+    let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
     let secOfDay = seconds - days * 86400
     let (y, m, d) = civilFromDays(days)
     var s = String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", y, m, d, secOfDay / 3600, secOfDay / 60 % 60, secOfDay % 60)
-    if nanos > 0 {
-        var frac = String(format: "%09lld", nanos)
+    if fraction > 0 {
+        var frac = String(format: "%06lld", fraction)
         while frac.hasSuffix("0") { frac.removeLast() }
         s += "." + frac
     }
@@ -96,9 +98,11 @@ func rfc3339(_ date: Date) -> String {
 
 /// The API's timestamps (go-openapi strfmt.DateTime): always milliseconds, `2006-01-02T15:04:05.000Z`.
 func apiTimestamp(_ date: Date) -> String {
-    let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
-    let whole = rfc3339(Date(timeIntervalSince1970: (ms / 1000).rounded(.down)))
-    return String(whole.dropLast()) + String(format: ".%03dZ", Int(ms.truncatingRemainder(dividingBy: 1000) + 1000) % 1000)
+    let micros = Int64((date.timeIntervalSince1970 * 1e6).rounded())
+    let ms = micros >= 0 ? micros / 1000 : (micros - 999) / 1000
+    let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+    let whole = rfc3339(Date(timeIntervalSince1970: Double(seconds)))
+    return String(whole.dropLast()) + String(format: ".%03lldZ", ms - seconds * 1000)
 }
 
 /// Go's zero time, as Alertmanager writes an unset endsAt.

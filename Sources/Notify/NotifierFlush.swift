@@ -175,8 +175,10 @@ struct InhibitionIndex {
     private let rules: [(rule: InhibitRuleConfig, sources: [Alert])]
 
     init(rules: [InhibitRuleConfig], alerts: [Alert], now: Date) {
+        // Sources in fingerprint order, so the inhibiting alert the API names is stable.
         self.rules = rules.map { rule in
-            (rule, alerts.filter { !$0.resolved(at: now) && rule.sourceMatchers.allMatch($0.labels) })
+            (rule, alerts.filter { !$0.resolved(at: now) && rule.sourceMatchers.allMatch($0.labels) }
+                .sorted { $0.fingerprint < $1.fingerprint })
         }
     }
 

@@ -95,7 +95,7 @@ public struct NotifyAPI: Sendable {
     }
 
     static func alertJSON(_ a: AlertView) -> JSONValue {
-        .object([
+        var fields: [(String, JSONValue)] = [
             ("annotations", .strings(a.annotations)),
             ("endsAt", .string(apiTimestamp(a.endsAt))),
             ("fingerprint", .string(a.fingerprint)),
@@ -105,9 +105,11 @@ public struct NotifyAPI: Sendable {
                                 ("silencedBy", .array(a.silencedBy.map { .string($0) })),
                                 ("state", .string(a.state.rawValue))])),
             ("updatedAt", .string(apiTimestamp(a.updatedAt))),
-            ("generatorURL", .string(a.generatorURL)),
-            ("labels", .strings(a.labels)),
-        ])
+        ]
+        // Alertmanager omits an empty generatorURL.
+        if !a.generatorURL.isEmpty { fields.append(("generatorURL", .string(a.generatorURL))) }
+        fields.append(("labels", .strings(a.labels)))
+        return .object(fields)
     }
 
     // MARK: Status and receivers
