@@ -51,6 +51,34 @@ import Testing
         #expect(server.deliveredBodies.count == 1, "exactly once")
     }
 
+    /// A 4xx (or Slack's non-"ok" answer) will not get better by repeating: no backoff
+    /// retries, but the next group interval tries again.
+    @Test(arguments: [("400", "webhook"), ("notok", "slack")])
+    func permanentErrorsWaitForTheNextInterval(mode: String, kind: String) async throws {
+        let server = try PythonServer(script: "receiver.py")
+        try server.setMode(mode)
+        let clock = ManualClock(testEpoch)
+        let receiver = kind == "slack" ? "slack_configs: [{api_url: '\(server.url)'}]" : "webhook_configs: [{url: '\(server.url)'}]"
+        let yaml = "route: {receiver: r, group_by: [alertname]}\nreceivers:\n- name: r\n  \(receiver)\n"
+        let n = try makeNotifier(yaml, clock: clock)
+        await n.receive([Self.firing("Rejected", at: testEpoch)])
+        clock.advance(by: 30)
+        await n.process()
+        for _ in 0..<10 {
+            clock.advance(by: 5)
+            await n.process()
+        }
+        #expect(server.records("all.jsonl").count == 1, "no retries for a permanent error")
+        #expect(await n.stats.failuresByReceiver["r"] == 1)
+        clock.advance(by: 300)
+        await n.process()
+        #expect(server.records("all.jsonl").count == 2, "the next flush tries again")
+        try server.setMode("ok")
+        clock.advance(by: 300)
+        await n.process()
+        #expect(server.deliveredBodies.count == 1)
+    }
+
     @Test func restartNeitherRepeatsNorForgets() async throws {
         let server = try PythonServer(script: "receiver.py")
         let dir = try Fixtures.tempDir().path

@@ -125,7 +125,7 @@ import Testing
         let n = try Notifier(config: try NotifyConfig.parse(yaml, file: "t.yml"), dataDirectory: nil)
         let loop = Task { await n.run() }
         await n.receive([PostableAlert(labels: ["alertname": "Live"])])
-        for _ in 0..<100 where server.deliveredBodies.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where server.deliveredBodies.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
         loop.cancel()
         await loop.value
         #expect(server.deliveredBodies.count == 1)

@@ -3,7 +3,8 @@
 Usage: receiver.py PORT DIR
 Each POST is appended to DIR/all.jsonl; POSTs answered 200 also to
 DIR/delivered.jsonl. DIR/mode (re-read per request) picks the behaviour:
-"ok" (default) answers 200 "ok", "500" answers 500, "slow" sleeps 3 s first.
+"ok" (default) answers 200 "ok", "500" answers 500, "400" answers 400,
+"notok" answers 200 "invalid_token" (a Slack error), "slow" sleeps 3 s first.
 """
 import http.server, json, os, sys, time
 
@@ -30,10 +31,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         append("all.jsonl", record)
         if m == "slow":
             time.sleep(3)
-        status = 500 if m == "500" else 200
-        reply = b"internal error" if status == 500 else b"ok"
+        status = {"500": 500, "400": 400}.get(m, 200)
+        reply = {500: b"internal error", 400: b"bad request"}.get(status, b"invalid_token" if m == "notok" else b"ok")
         # Recorded before answering so the client never sees a reply that is not yet logged.
-        if status == 200 and m != "slow":
+        if status == 200 and m not in ("slow", "notok"):
             append("delivered.jsonl", record)
         try:
             self.send_response(status)
