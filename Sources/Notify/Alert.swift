@@ -3,7 +3,7 @@ import Model
 import Synchronization
 
 /// An alert as a client posts it (Alertmanager's postableAlert): what Ember's
-/// rule manager and POST /api/v2/alerts deliver.
+/// rule manager and POST /api/v2/alerts deliver. Fields are those of the JSON.
 public struct PostableAlert: Sendable, Equatable {
     public var labels: [String: String]
     public var annotations: [String: String]
@@ -13,6 +13,7 @@ public struct PostableAlert: Sendable, Equatable {
     public var endsAt: Date?
     public var generatorURL: String
 
+    /// Creates an alert; only the labels are required.
     public init(labels: [String: String], annotations: [String: String] = [:], startsAt: Date? = nil,
                 endsAt: Date? = nil, generatorURL: String = "") {
         self.labels = labels
@@ -96,14 +97,19 @@ public protocol NotifyClock: Sendable {
 /// Wall-clock time.
 public struct SystemClock: NotifyClock {
     public init() {}
+    /// The current wall-clock time.
     public func now() -> Date { Date() }
 }
 
 /// A clock that only moves when told to.
 public final class ManualClock: NotifyClock {
     private let current: Mutex<Date>
+    /// A clock standing at `start`.
     public init(_ start: Date) { current = Mutex(start) }
+    /// The time the clock stands at.
     public func now() -> Date { current.withLock { $0 } }
+    /// Moves the clock forward.
     public func advance(by seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    /// Puts the clock at `date`.
     public func set(_ date: Date) { current.withLock { $0 = date } }
 }

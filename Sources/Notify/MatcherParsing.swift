@@ -1,6 +1,6 @@
 import Model
 
-/// A matcher string that Alertmanager's parser rejects, with the reason.
+/// A matcher string that Alertmanager's parser rejects: `input` and the `reason`.
 public struct MatcherParseError: Error, CustomStringConvertible, Sendable, Equatable {
     public let input: String
     public let reason: String

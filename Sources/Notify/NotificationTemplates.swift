@@ -4,6 +4,7 @@ import Template
 
 /// Alertmanager's default templates plus the user's `templates:` files.
 public struct NotificationTemplates: Sendable {
+    /// The parsed templates.
     public let set: TemplateSet
     /// How many template files were read.
     public let fileCount: Int

@@ -4,7 +4,7 @@ import HTTPClient
 import Logging
 import Model
 
-/// Counters of what the notifier did, for /metrics and tests.
+/// Counters of what the notifier did, for /metrics and tests (names say what each counts).
 public struct NotifyStats: Sendable, Equatable {
     public var alertsReceived = 0
     public var alertsInvalid = 0
@@ -18,7 +18,7 @@ public struct NotifyStats: Sendable, Equatable {
     public init() {}
 }
 
-/// An alert that POST /api/v2/alerts refuses, with the reason.
+/// An alert that POST /api/v2/alerts refuses; `message` says why.
 public struct AlertValidationError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }
@@ -125,6 +125,7 @@ public actor Notifier: AlertSink {
         for a in alerts.values { route(a, now: now) }
     }
 
+    /// What the notifier has done so far.
     public var stats: NotifyStats { statistics }
 
     // MARK: Ingest

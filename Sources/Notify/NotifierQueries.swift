@@ -1,8 +1,9 @@
 import Foundation
 import Model
 
-/// An alert as the API shows it (Alertmanager's gettableAlert).
+/// An alert as the API shows it (Alertmanager's gettableAlert); fields as in its JSON.
 public struct AlertView: Sendable, Equatable {
+    /// Suppressed when silenced or inhibited.
     public enum State: String, Sendable { case active, suppressed, unprocessed }
     public var labels: [String: String]
     public var annotations: [String: String]
@@ -79,6 +80,7 @@ extension Notifier {
         persist { try $0.saveSilences([s]) }
     }
 
+    /// The silence with this id, in any state.
     public func silence(id: String) -> Silence? { silenceBook.silences[id] }
 
     /// All silences (active, pending and recently expired).

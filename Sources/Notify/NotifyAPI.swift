@@ -7,10 +7,12 @@ public struct NotifyAPI: Sendable {
     /// A complete response.
     public typealias Response = (status: Int, contentType: String, body: [UInt8])
 
+    /// The notifier whose state the API reads and changes.
     public let notifier: Notifier
     /// Reported in /api/v2/status versionInfo.
     public let version: String
 
+    /// Serves `notifier`, reporting `version` in the status.
     public init(notifier: Notifier, version: String = "ember") {
         self.notifier = notifier
         self.version = version

@@ -4,11 +4,15 @@ import Template
 
 /// `ember check notify FILE`: the verdict of `amtool check-config`.
 public enum NotifyCheck {
-    /// A summary like amtool's, or the first problem found.
+    /// The outcome: the loaded configuration, or the first problem found.
     public struct Result: Sendable {
+        /// The configuration when valid.
         public var config: NotifyConfig?
+        /// The located problem when invalid.
         public var error: String?
+        /// What to print: amtool's SUCCESS/FAILED report.
         public var summary: String
+        /// Whether the file passed.
         public var valid: Bool { error == nil }
     }
 

@@ -3,6 +3,9 @@ import Foundation
 import Model
 
 /// An Alertmanager configuration (alertmanager.yml), with Alertmanager's defaults applied.
+///
+/// Here and in the section types below, each field is the YAML key of the same
+/// name in camelCase (`group_wait` → `groupWait`) and means what Alertmanager documents.
 public struct NotifyConfig: Sendable {
     public var global: NotifyGlobalConfig
     public var route: RouteConfig
@@ -16,6 +19,7 @@ public struct NotifyConfig: Sendable {
     /// Fields Ember reads but does not act on (receiver types it lacks).
     public var warnings: [ConfigWarning]
 
+    /// The receiver called `name`.
     public func receiver(named name: String) -> ReceiverConfig? { receivers.first { $0.name == name } }
 }
 
