@@ -6,7 +6,7 @@ SHELL := /bin/bash
 APT_PACKAGES := pkg-config libsqlite3-dev libcurl4-openssl-dev sqlite3 curl openssl python3 python3-pip \
 	prometheus prometheus-alertmanager prometheus-node-exporter victoria-metrics
 # Python packages the tests use (real OpenMetrics producers, SMTP server).
-PIP_PACKAGES := prometheus_client
+PIP_PACKAGES := prometheus_client aiosmtpd
 SWIFT ?= swift
 LISTEN ?= 127.0.0.1:9090
 DATA ?= data

@@ -40,6 +40,7 @@ var targets: [Target] = [
     .target(name: "Template", dependencies: ["Model"]),
     .target(name: "Exporter", dependencies: ["Model", "Config", yams, logging]),
     .target(name: "Rules", dependencies: ["Model", "Storage", "PromQL", "Template", "Config", "HTTPClient", yams, logging]),
+    .target(name: "Notify", dependencies: ["Model", "Config", "Template", "HTTPClient", "CSQLite", yams, logging]),
 
     // Helpers shared by the test targets: paths, loopback HTTP, child processes.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -56,11 +57,12 @@ var targets: [Target] = [
     .testTarget(name: "TemplateTests", dependencies: ["Template"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
     .testTarget(name: "RulesTests", dependencies: ["Rules", "TestSupport"], exclude: ["Fixtures"]),
+    .testTarget(name: "NotifyTests", dependencies: ["Notify", "Config", "HTTPClient", "Model", "Template"], exclude: ["Fixtures"]),
 ]
 if !modulesOnly {
     targets += [
         .target(name: "Server", dependencies: [
-            "Model", "Storage", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Exporter", "HTTPClient", logging,
+            "Model", "Storage", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Notify", "Exporter", "HTTPClient", logging,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -70,7 +72,7 @@ if !modulesOnly {
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], exclude: ["UI/Assets"]),
         .executableTarget(name: "EmberCLI", dependencies: [
-            "Server", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Exporter", "HTTPClient", logging,
+            "Server", "Config", "TSDB", "Scraper", "PromQL", "Rules", "Notify", "Exporter", "HTTPClient", logging,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ServerTests", dependencies: [
