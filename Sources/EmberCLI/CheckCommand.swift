@@ -7,7 +7,7 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check files for validity, like promtool check.",
-        subcommands: [CheckConfigCommand.self, CheckRulesCommand.self, CheckMetricsCommand.self, CheckChecksCommand.self]
+        subcommands: [CheckConfigCommand.self, CheckRulesCommand.self, CheckMetricsCommand.self, CheckChecksCommand.self, CheckNotifyCommand.self]
     )
 }
 

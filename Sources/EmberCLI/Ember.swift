@@ -13,7 +13,7 @@ struct Ember: AsyncParsableCommand {
         prometheus.yml, rule files and alertmanager.yml unchanged.
         """,
         version: BuildInfo.versionLine,
-        subcommands: [ServerCommand.self, ExporterCommand.self, CheckCommand.self, TestCommand.self, QueryCommand.self, TSDBCommand.self, BenchCommand.self, VersionCommand.self]
+        subcommands: [ServerCommand.self, ExporterCommand.self, CheckCommand.self, TestCommand.self, QueryCommand.self, NotifyCommand.self, TSDBCommand.self, BenchCommand.self, VersionCommand.self]
     )
 }
 

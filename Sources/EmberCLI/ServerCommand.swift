@@ -52,6 +52,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("checks.file"), help: "Checks file (YAML or JSON) for the built-in exporter at /exporter/metrics.")
     var checksFile: String?
 
+    @Option(name: .customLong("notify.config.file"), help: "alertmanager.yml for the built-in notifier (default: the notify: section of the configuration, if any).")
+    var notifyConfigFile: String?
+
     func validate() throws {
         guard ListenAddress(listenAddress) != nil else { throw ValidationError("invalid --web.listen-address \"\(listenAddress)\": expected host:port") }
         for (flag, value) in [("storage.tsdb.retention.time", retentionTime), ("query.timeout", queryTimeout), ("query.lookback-delta", lookbackDelta)] {
@@ -77,6 +80,7 @@ struct ServerCommand: AsyncParsableCommand {
         options.lookbackDelta = PromDuration(lookbackDelta)!
         options.logLevel = logLevel
         options.checksFile = checksFile
+        options.notifyConfigFile = notifyConfigFile
         let logger = makeLogger(label: "ember.server", level: logLevel)
         let server: EmberServer
         do {

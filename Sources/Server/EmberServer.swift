@@ -39,6 +39,7 @@ public final class EmberServer: Sendable {
         registerCardinalityRoutes(router)
         registerTargetRoutes(router)
         registerRuleRoutes(router)
+        registerNotifyRoutes(router)
         registerExporterRoute(router, path: "/exporter/metrics", exporter: state.exporter)
         var app = Application(
             router: router,
@@ -53,10 +54,10 @@ public final class EmberServer: Sendable {
         do {
             try await app.runService()
         } catch {
-            state.close()
+            await state.close()
             throw error
         }
-        state.close()
+        await state.close()
     }
 }
 
@@ -77,9 +78,12 @@ struct ScrapeService: Service {
     func run() async throws {
         await state.scrapeManager.apply(state.config)
         state.ruleManager.start()
+        let notifier = state.notifier.map { n in Task { await n.notifier.run() } }
         await cancelWhenGracefulShutdown {
             await state.scrapeManager.run()
         }
+        notifier?.cancel()
+        await notifier?.value
         await state.ruleManager.stop()
     }
 }

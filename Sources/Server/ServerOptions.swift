@@ -33,6 +33,8 @@ public struct ServerOptions: Sendable {
     public var logLevel = "info"
     /// `--checks.file`: checks for the built-in exporter (served at /exporter/metrics).
     public var checksFile: String?
+    /// `--notify.config.file`: an alertmanager.yml for the built-in notifier (else the `notify:` section).
+    public var notifyConfigFile: String?
 
     public init() {}
 
@@ -42,6 +44,7 @@ public struct ServerOptions: Sendable {
             ("checks.file", checksFile ?? ""),
             ("config.file", configFile ?? ""),
             ("log.level", logLevel),
+            ("notify.config.file", notifyConfigFile ?? ""),
             ("query.lookback-delta", lookbackDelta.description),
             ("query.max-concurrency", String(queryMaxConcurrency)),
             ("query.max-samples", String(queryMaxSamples)),

@@ -27,6 +27,8 @@ final class ServerState: Sendable {
     let scrapeManager: ScrapeManager
     let ruleManager: RuleManager
     let alertRouter: AlertRouter
+    /// The in-process Alertmanager, when configured.
+    let notifier: BuiltInNotifier?
     private let current: Mutex<Current>
 
     struct Current {
@@ -72,6 +74,18 @@ final class ServerState: Sendable {
                                             externalURL: options.externalURL ?? "http://\(options.listenAddress)")
         ruleManager = RuleManager(options: RuleManagerOptions(group: groupOptions, evaluationInterval: config.global.evaluationInterval,
                                                               sink: alertRouter), logger: logger)
+        logger[metadataKey: "component"] = "notify"
+        do {
+            let client = httpClient
+            notifier = try BuiltInNotifier.configuration(options: options, prometheus: config).map { [logger] in
+                try BuiltInNotifier(config: $0, dataDirectory: options.storagePath + "/notify", http: client,
+                                    externalURL: options.externalURL ?? "http://\(options.listenAddress)", logger: logger)
+            }
+        } catch {
+            try? storage.close()
+            throw ServerError.config("notifier: \(error)")
+        }
+        if let notifier { alertRouter.addLocal(notifier) }
         try applyRules(config)
     }
 
@@ -95,7 +109,9 @@ final class ServerState: Sendable {
         do {
             let config = try Self.loadConfig(options)
             for warning in config.warnings { logger.warning("\(warning)") }
+            let notifyConfig = try BuiltInNotifier.configuration(options: options, prometheus: config)
             try applyRules(config)
+            if let notifier, let notifyConfig { try await notifier.notifier.apply(config: notifyConfig) }
             await scrapeManager.apply(config)
             current.withLock { $0 = Current(config: config) }
         } catch {
@@ -104,8 +120,9 @@ final class ServerState: Sendable {
         }
     }
 
-    func close() {
+    func close() async {
         alertRouter.stop()
+        await notifier?.notifier.close()
         httpClient.shutdown()
         do { try storage.close() } catch { logger.error("closing storage failed", metadata: ["err": "\(error)"]) }
     }

@@ -112,4 +112,33 @@ import TestSupport
         #expect(failed.status == 1)
         #expect((failed.stdout + failed.stderr).contains("bad.yml"), "\(failed.stdout)\(failed.stderr)")
     }
+
+    @Test func notifyCheckAndRoutesTestAgreeWithAmtool() throws {
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("am.yml")
+        try """
+        route:
+          receiver: default
+          routes:
+            - matchers: ['severity="page"']
+              receiver: pager
+              continue: true
+            - match_re: {team: "db|storage"}
+              receiver: dba
+        receivers: [{name: default}, {name: pager}, {name: dba}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        #expect(try ChildProcess.run(ember, ["check", "notify", file.path]).status == 0)
+        for labels in [["severity=page", "team=db"], ["team=storage"], ["alertname=x"]] {
+            let ours = try ChildProcess.run(ember, ["notify", "routes", "test", "--config.file", file.path] + labels)
+            #expect(ours.status == 0, "\(ours.stderr)")
+            if FileManager.default.isExecutableFile(atPath: "/usr/bin/amtool") {
+                let theirs = try ChildProcess.run("/usr/bin/amtool", ["config", "routes", "test", "--config.file", file.path] + labels)
+                #expect(ours.stdout == theirs.stdout, "labels \(labels)")
+            }
+        }
+        let bad = dir.appendingPathComponent("bad.yml")
+        try "route:\n  receiver: nobody\nreceivers: [{name: default}]\n".write(to: bad, atomically: true, encoding: .utf8)
+        #expect(try ChildProcess.run(ember, ["check", "notify", bad.path]).status == 1)
+    }
 }

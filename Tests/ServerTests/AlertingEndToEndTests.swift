@@ -70,4 +70,70 @@ import TestSupport
             group.cancelAll()
         }
     }
+
+    /// The built-in notifier: rule alerts arrive at its Alertmanager v2 API, and silences work through it.
+    @Test func builtInNotifierReceivesRuleAlertsAndServesSilences() async throws {
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+        groups:
+          - name: availability
+            interval: 1s
+            rules:
+              - alert: InstanceDown
+                expr: up == 0
+        """.write(to: dir.appendingPathComponent("rules.yml"), atomically: true, encoding: .utf8)
+        let port = Loopback.freePort()
+        try """
+        global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
+        rule_files: [rules.yml]
+        scrape_configs:
+          - job_name: app
+            static_configs: [{targets: ['127.0.0.1:\(Loopback.freePort())']}]
+        notify:
+          route: {receiver: team, group_wait: 1s}
+          receivers: [{name: team}]
+        """.write(to: dir.appendingPathComponent("prometheus.yml"), atomically: true, encoding: .utf8)
+        var options = ServerOptions()
+        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
+        options.storagePath = dir.appendingPathComponent("data").path
+        options.configFile = dir.appendingPathComponent("prometheus.yml").path
+        let server = try EmberServer(options: options, logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
+            var received = false
+            for _ in 0..<150 where !received { // bounded: about 30 s
+                received = await Loopback.request(port: port, path: "/api/v2/alerts")?.body.contains("InstanceDown") == true
+                if !received { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(received, "the rule's alert never reached the built-in notifier")
+            let silence = #"{"matchers":[{"name":"alertname","value":"InstanceDown","isRegex":false,"isEqual":true}],"startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"test","comment":"maintenance"}"#
+            let created = try #require(await Loopback.request(port: port, method: "POST", path: "/api/v2/silences", body: silence,
+                                                              headers: ["Content-Type": "application/json"]))
+            #expect(created.status == 200, "\(created.body)")
+            #expect(created.body.contains("silenceID"))
+            let list = try #require(await Loopback.request(port: port, path: "/api/v2/silences")).body
+            #expect(list.contains(#""comment":"maintenance""#) && list.contains(#""state":"active""#), "\(list)")
+            let status = try #require(await Loopback.request(port: port, path: "/api/v2/status"))
+            #expect(status.status == 200)
+            group.cancelAll()
+        }
+    }
+
+    @Test func notifyAPIIsNotFoundWithoutANotifier() async throws {
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = Loopback.freePort()
+        var options = ServerOptions()
+        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
+        options.storagePath = dir.path
+        let server = try EmberServer(options: options, logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
+            #expect(await Loopback.request(port: port, path: "/api/v2/silences")?.status == 404)
+            group.cancelAll()
+        }
+    }
 }
