@@ -190,7 +190,8 @@ public struct PrometheusConfig: Sendable, Equatable {
 }
 
 /// Paths matching a shell glob, sorted; an exact path that exists matches itself.
-func globFiles(_ pattern: String) -> [String] {
+/// Shared by rule_files, file_sd_configs and notification templates.
+public func globFiles(_ pattern: String) -> [String] {
     var g = glob_t()
     defer { globfree(&g) }
     guard glob(pattern, 0, nil, &g) == 0 else { return [] }

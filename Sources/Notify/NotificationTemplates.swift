@@ -42,14 +42,5 @@ public struct NotificationTemplates: Sendable {
         try set.executeText(text, data: data)
     }
 
-    static func expandGlob(_ pattern: String) -> [String] {
-        var g = glob_t()
-        defer { globfree(&g) }
-        guard glob(pattern, 0, nil, &g) == 0 else { return [] }
-        var out: [String] = []
-        for i in 0..<Int(g.gl_pathc) {
-            if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
-        }
-        return out.sorted()
-    }
+    static func expandGlob(_ pattern: String) -> [String] { globFiles(pattern) }
 }

@@ -14,14 +14,7 @@ enum FileDiscovery {
         guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else {
             return FileManager.default.fileExists(atPath: pattern) ? [pattern] : []
         }
-        var g = glob_t()
-        defer { globfree(&g) }
-        guard glob(pattern, 0, nil, &g) == 0 else { return [] }
-        var out: [String] = []
-        for i in 0..<Int(g.gl_pathc) {
-            if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
-        }
-        return out.sorted()
+        return globFiles(pattern)
     }
 
     /// Modification time and size, to notice a changed file without reading it.
