@@ -18,14 +18,18 @@ extension TSDB {
                           indexedMaxTimes: [UInt64: Int64], counters: StatsCounters, logger: Logger) throws -> ReplayOutcome {
         let start = Clock.monotonicNanos()
         var unknownSamples = 0
+        let lookup = ReplayLookup()
         let resolve: (UInt64) -> MemSeries? = { id in
             guard let row = try? index.read({ try IndexStore.seriesRow($0, id) }) else { return nil }
-            return head.lock.withLock {
+            let s = head.lock.withLock {
                 let s = head.activateLocked(id: id, pairs: row.pairs, maxTime: row.maxTime)
                 s.walLogged = true
                 return s
             }
+            lookup.insert(s)
+            return s
         }
+        var batch = ReplayBatch()
         let report = try WALReader.replay(directory: directory) { commit, segment in
             for s in commit.series {
                 let row: (pairs: [UInt32], maxTime: Int64?)?
@@ -34,10 +38,12 @@ extension TSDB {
                 } else {
                     row = nil
                 }
-                _ = head.replaySeries(id: s.id, labels: s.labels, indexedRow: row)
+                lookup.insert(head.replaySeries(id: s.id, labels: s.labels, indexedRow: row))
             }
-            unknownSamples += head.applyReplayed(&commit, walSegment: segment, resolve: resolve)
+            batch.append(commit, segment: segment)
+            if batch.isFull { unknownSamples += head.applyReplayed(&batch, lookup: lookup, resolve: resolve) }
         }
+        unknownSamples += head.applyReplayed(&batch, lookup: lookup, resolve: resolve)
         let ms = Int((Clock.monotonicNanos() - start) / 1_000_000)
         counters.replayMilliseconds.store(ms, ordering: .relaxed)
         var messages: [String] = []
