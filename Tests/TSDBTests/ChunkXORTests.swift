@@ -41,10 +41,10 @@ struct ChunkXORTests {
         head.append(1000, 1)
         head.append(2000, 1)
         head.append(3000, 2)
-        // count=3; varint(1000)=d0 0f; 1.0 = 3ff0...; uvarint(1000)=e8 07; then
-        // value '0'; dod '0'; value '1','1', leading 2 (00010), sig 1 (000001), bit '1'... etc.
-        let bytes = head.bytes
-        #expect(Array(bytes.prefix(14)) == [0x00, 0x03, 0xd0, 0x0f, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xe8, 0x07])
+        // count 3; varint(1000) = d0 0f; 1.0 = 3ff0...; uvarint(1000) = e8 07; then
+        // value '0' (repeat), dod '0', value 1.0^2.0 = 0x7ff0...: '11', 5 bits
+        // leading = 1, 6 bits significant = 11, the 11 bits, padding.
+        #expect(head.bytes == [0x00, 0x03, 0xd0, 0x0f, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xe8, 0x07, 0x30, 0x97, 0xff, 0xc0])
         #expect(decodeAll(head.makeIterator()) == [Sample(t: 1000, v: 1), Sample(t: 2000, v: 1), Sample(t: 3000, v: 2)])
     }
 
@@ -68,5 +68,23 @@ struct ChunkXORTests {
         #expect(!it.next())
         #expect(!it.seek(0))
         #expect(it.error == nil)
+    }
+}
+
+@Suite("Head chunk restore")
+struct ChunkRestoreTests {
+    @Test("a restored head continues exactly like the original")
+    func restoreThenAppend() throws {
+        var rng = SeededGenerator(seed: 11)
+        let times = TimeModel.jittered.generate(90, using: &rng)
+        let values = ValueModel.decimalsWithAwkward.generate(90, using: &rng)
+        var original = makeHead(zip(times.prefix(60), values.prefix(60)).map { Sample(t: $0, v: $1) })
+        var restored = try HeadChunk(restoring: original.seal())
+        for (t, v) in zip(times.dropFirst(60), values.dropFirst(60)) {
+            original.append(t, v)
+            restored.append(t, v)
+        }
+        #expect(restored.bytes == original.bytes)
+        #expect(restored.count == 90 && restored.minTime == times[0] && restored.maxTime == times[89])
     }
 }

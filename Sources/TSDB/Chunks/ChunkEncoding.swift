@@ -4,10 +4,15 @@ public enum ChunkEncoding: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     /// Gorilla: delta-of-delta timestamps and XOR'ed floats, byte-compatible
     /// with Prometheus's chunkenc XOR chunk. The format of head chunks.
     case xor = 1
+    /// Ember's sealed format: timestamps and values in separate columns, each
+    /// with the smallest of several lossless layouts (constant interval,
+    /// bit-packed or Rice-coded deltas, decimals, integers, XOR fallback).
+    case columnar = 2
 
     public var description: String {
         switch self {
         case .xor: return "xor"
+        case .columnar: return "columnar"
         }
     }
 }

@@ -9,37 +9,21 @@ import Storage
 /// `error` says where; the iterator never reads outside its bytes.
 public final class ChunkIterator: SampleIterator {
     /// Keeps the bytes alive (a mapping or a `ChunkByteStorage`).
-    private let owner: AnyObject?
-    let encoding: ChunkEncoding
-    var reader: BitReader
+    private var owner: AnyObject?
+    /// The decoding state, behind a pointer: mutating it through a `let`
+    /// pointer needs no per-access exclusivity check, unlike a `var`
+    /// property of a class.
+    private let cursor: UnsafeMutablePointer<ChunkCursor>
+
     /// Samples in the chunk.
-    public let count: Int
-    /// Samples decoded so far; the current one is `decoded - 1`.
-    var decoded = 0
-    var currentTime: Int64 = 0
-    var currentBits: UInt64 = 0
-    /// Set when the bytes end early or hold an impossible field.
-    public private(set) var error: ChunkError?
-
-    // Gorilla state.
-    private var xorDelta: Int64 = 0
-    private var xorLeading = 0
-    private var xorTrailing = 0
-
-    /// The current sample's timestamp; valid after `next()` or `seek` returned true.
-    public var timestamp: Timestamp { currentTime }
-    /// The current sample's value, bit-exact (NaN payloads kept).
-    public var value: Double { Double(bitPattern: currentBits) }
+    public private(set) var count: Int
 
     init(encoding: ChunkEncoding, bytes: UnsafeRawBufferPointer, owner: AnyObject?) throws {
+        let state = try ChunkCursor(encoding: encoding, bytes: bytes)
         self.owner = owner
-        self.encoding = encoding
-        self.reader = BitReader(bytes)
-        switch encoding {
-        case .xor:
-            guard bytes.count >= 2 else { throw ChunkError.truncated(encoding: .xor, offset: 0, field: "sample count") }
-            count = Int(reader.read(16))
-        }
+        count = state.count
+        cursor = .allocate(capacity: 1)
+        cursor.initialize(to: state)
     }
 
     /// An iterator over bytes this process encoded itself; a damaged header
@@ -55,92 +39,46 @@ public final class ChunkIterator: SampleIterator {
 
     private init(empty error: ChunkError?) {
         owner = nil
-        encoding = .xor
-        reader = BitReader(UnsafeRawBufferPointer(start: nil, count: 0))
         count = 0
-        self.error = error
+        cursor = .allocate(capacity: 1)
+        cursor.initialize(to: ChunkCursor(empty: error))
+    }
+
+    deinit {
+        cursor.deinitialize(count: 1)
+        cursor.deallocate()
     }
 
     /// An iterator with no samples.
     static var empty: ChunkIterator { ChunkIterator(empty: nil) }
 
-    public func next() -> Bool {
-        guard decoded < count else { return false }
-        switch encoding {
-        case .xor: decodeXOR()
-        }
-        if reader.overran, error == nil {
-            fail(.truncated(encoding: encoding, offset: min(reader.position, reader.end) >> 3, field: "sample \(decoded)"))
-        }
-        guard error == nil else { return false }
-        decoded += 1
-        return true
-    }
+    /// Set when the bytes end early or hold an impossible field; `next()`
+    /// then returns false.
+    public var error: ChunkError? { cursor.pointee.error }
 
-    public func seek(_ t: Timestamp) -> Bool {
-        if decoded > 0, decoded <= count, error == nil, currentTime >= t { return true }
-        while next() {
-            if currentTime >= t { return true }
-        }
-        return false
-    }
+    /// The current sample's timestamp; valid after `next()` or `seek` returned true.
+    public var timestamp: Timestamp { cursor.pointee.currentTime }
 
-    /// Stops iteration with `error`.
-    func fail(_ error: ChunkError) {
-        if self.error == nil { self.error = error }
-        decoded = count
-    }
+    /// The current sample's value, bit-exact (NaN payloads kept).
+    public var value: Double { Double(bitPattern: cursor.pointee.currentBits) }
 
-    private func decodeXOR() {
-        switch decoded {
-        case 0:
-            guard let t = reader.readVarint() else { return }
-            currentTime = t
-            currentBits = reader.read(64)
-        case 1:
-            guard let delta = reader.readUVarint() else { return }
-            xorDelta = Int64(bitPattern: delta)
-            currentTime &+= xorDelta
-            decodeXORValue()
-        default:
-            let dod: Int64
-            switch reader.readOnes(limit: 4) {
-            case 0: dod = 0
-            case 1: dod = signed(reader.read(14), bits: 14)
-            case 2: dod = signed(reader.read(17), bits: 17)
-            case 3: dod = signed(reader.read(20), bits: 20)
-            default: dod = Int64(bitPattern: reader.read(64))
-            }
-            xorDelta &+= dod
-            currentTime &+= xorDelta
-            decodeXORValue()
+    public func next() -> Bool { cursor.pointee.next() }
+
+    /// Points this iterator at another chunk, so a querier walking a
+    /// series's chunks allocates one iterator instead of one per chunk.
+    /// On error the iterator is left empty.
+    public func reset(encoding: ChunkEncoding, bytes: UnsafeRawBufferPointer, owner: AnyObject?) throws {
+        do {
+            cursor.pointee = try ChunkCursor(encoding: encoding, bytes: bytes)
+            self.owner = owner
+            count = cursor.pointee.count
+        } catch {
+            cursor.pointee = ChunkCursor(empty: error as? ChunkError)
+            self.owner = nil
+            count = 0
+            throw error
         }
     }
 
-    /// Undoes Prometheus's bucket encoding: range [-(2^(n-1) - 1), 2^(n-1)].
-    @inline(__always)
-    private func signed(_ raw: UInt64, bits: Int) -> Int64 {
-        let v = Int64(bitPattern: raw)
-        return v > 1 << (bits - 1) ? v - (1 << bits) : v
-    }
-
-    @inline(__always)
-    private func decodeXORValue() {
-        guard reader.readBit() else { return }
-        if reader.readBit() {
-            let leading = Int(reader.read(5))
-            var significant = Int(reader.read(6))
-            if significant == 0 { significant = 64 }
-            let trailing = 64 - leading - significant
-            guard trailing >= 0 else {
-                fail(.corrupt(encoding: .xor, offset: reader.position >> 3, field: "value \(decoded)",
-                              reason: "\(leading) leading zeros + \(significant) significant bits exceed 64"))
-                return
-            }
-            xorLeading = leading
-            xorTrailing = trailing
-        }
-        let significant = 64 - xorLeading - xorTrailing
-        currentBits ^= reader.read(significant) << UInt64(xorTrailing)
-    }
+    public func seek(_ t: Timestamp) -> Bool { cursor.pointee.seek(t) }
 }

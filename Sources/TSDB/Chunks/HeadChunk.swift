@@ -1,5 +1,7 @@
 /// The open chunk of a series: samples are appended one at a time into a
-/// Gorilla (`ChunkEncoding.xor`) bit stream, about 1.4 bytes per sample.
+/// Gorilla (`ChunkEncoding.xor`) bit stream, 1.3 to 3 bytes per sample
+/// (2.6 on the benchmark dataset, about 400 heap bytes for 120 samples).
+/// `seal()` then re-encodes it about three times smaller.
 ///
 /// A value type with copy-on-write bytes: copying a `HeadChunk` (or making an
 /// iterator) is a cheap snapshot of the samples appended so far; the next
@@ -15,18 +17,15 @@ public struct HeadChunk: @unchecked Sendable {
     /// Most samples one chunk can hold: the XOR header counts in 16 bits.
     public static let maxSamples = Int(UInt16.max)
 
-    private var storage: ChunkByteStorage?
-    private var bitCount = 0
+    private var stream = HeadStream()
     /// Number of samples appended.
     public private(set) var count = 0
     /// Timestamp of the first sample (0 while empty).
     public private(set) var minTime: Int64 = 0
     /// Timestamp of the last sample (0 while empty).
     public private(set) var maxTime: Int64 = 0
-    private var lastValueBits: UInt64 = 0
     private var lastDelta: Int64 = 0
-    private var leading: UInt8 = 0xff
-    private var trailing: UInt8 = 0
+    private var values = XORValueEncoder(first: 0)
 
     /// An empty chunk; allocates nothing until the first append.
     public init() {}
@@ -35,66 +34,73 @@ public struct HeadChunk: @unchecked Sendable {
     public var isFull: Bool { count >= Self.maxSamples }
 
     /// Value of the last sample (0 while empty).
-    public var lastValue: Double { Double(bitPattern: lastValueBits) }
+    public var lastValue: Double { Double(bitPattern: values.previous) }
 
     /// Length of the encoded stream in bytes.
-    public var byteCount: Int { (bitCount + 7) >> 3 }
+    public var byteCount: Int { stream.byteCount }
 
     /// Heap bytes held, for memory accounting (the struct itself is extra).
-    public var allocatedBytes: Int { storage.map { $0.byteCapacity + 32 } ?? 0 }
+    public var allocatedBytes: Int { stream.allocatedBytes }
 
     /// Appends a sample. The caller (the store) seals the chunk before it is
     /// full; appending to a full chunk is a programming error.
     public mutating func append(_ t: Int64, _ v: Double) {
         precondition(count < Self.maxSamples, "HeadChunk is full; seal it first")
         // 4+64 bits of timestamp and 13+64 of value at most.
-        reserve(bits: 160)
+        stream.reserve(bits: 160)
         let bits = v.bitPattern
         switch count {
         case 0:
-            bitCount = 16
-            writeUVarint(zigzagEncode(t))
-            write(bits, 64)
+            stream.bitCount = 16
+            stream.writeUVarint(zigzagEncode(t))
+            stream.write(bits, 64)
+            values = XORValueEncoder(first: bits)
             minTime = t
         case 1:
             let delta = t &- maxTime
-            writeUVarint(UInt64(bitPattern: delta))
-            writeValue(bits)
+            stream.writeUVarint(UInt64(bitPattern: delta))
+            values.encode(bits, to: &stream)
             lastDelta = delta
         default:
             let delta = t &- maxTime
-            writeDeltaOfDelta(delta &- lastDelta)
-            writeValue(bits)
+            stream.writeDeltaOfDelta(delta &- lastDelta)
+            values.encode(bits, to: &stream)
             lastDelta = delta
         }
         maxTime = t
-        lastValueBits = bits
         count += 1
-        let header = storage.unsafelyUnwrapped.elements
-        header[0] = UInt8(truncatingIfNeeded: count >> 8)
-        header[1] = UInt8(truncatingIfNeeded: count)
+        stream.setSampleCount(count)
     }
 
     /// An iterator over a snapshot of the samples appended so far.
     public func makeIterator() -> ChunkIterator {
-        guard let storage else { return ChunkIterator.empty }
-        return ChunkIterator(uncheckedEncoding: .xor, storage: storage, byteCount: byteCount)
+        guard let storage = stream.storage else { return ChunkIterator.empty }
+        return ChunkIterator(uncheckedEncoding: .xor, storage: storage, byteCount: stream.byteCount)
     }
 
     /// The XOR-encoded bytes (a Prometheus-compatible chunk).
     public var bytes: [UInt8] {
-        guard let storage else { return [0, 0] }
-        return Array(UnsafeBufferPointer(start: storage.elements, count: byteCount))
+        guard let storage = stream.storage else { return [0, 0] }
+        return Array(UnsafeBufferPointer(start: storage.elements, count: stream.byteCount))
     }
+}
+
+/// The head's growing bit stream: a 2-byte sample count, then Gorilla bits.
+private struct HeadStream: BitSink {
+    var storage: ChunkByteStorage?
+    var bitCount = 0
+
+    var byteCount: Int { (bitCount + 7) >> 3 }
+    var allocatedBytes: Int { storage.map { $0.byteCapacity + 32 } ?? 0 }
 
     /// Makes sure `bits` more bits fit and the bytes are not shared with a
     /// snapshot, copying them otherwise.
-    private mutating func reserve(bits: Int) {
+    mutating func reserve(bits: Int) {
         let needed = (bitCount + bits + 7) >> 3
         // Checked before binding `storage` to a local, which would count as a second reference.
         let unique = isKnownUniquelyReferenced(&storage)
         guard let current = storage else {
-            storage = ChunkByteStorage.make(capacity: max(needed, 48))
+            storage = ChunkByteStorage.make(capacity: max(needed, 64))
             return
         }
         let capacity = current.byteCapacity
@@ -102,13 +108,20 @@ public struct HeadChunk: @unchecked Sendable {
             if unique { return }
             storage = current.grown(used: byteCount, capacity: capacity)
         } else {
-            storage = current.grown(used: byteCount, capacity: max(needed, capacity + capacity / 2))
+            // Small steps: a head chunk lives long and its slack is per-series memory.
+            storage = current.grown(used: byteCount, capacity: max(needed, capacity + max(32, capacity / 4)))
         }
     }
 
-    /// Writes the low `n` bits of `value` after `bitCount`; the bytes there
-    /// are zero, so bits are OR'ed in.
-    private mutating func write(_ value: UInt64, _ n: Int) {
+    mutating func setSampleCount(_ count: Int) {
+        let header = storage.unsafelyUnwrapped.elements
+        header[0] = UInt8(truncatingIfNeeded: count >> 8)
+        header[1] = UInt8(truncatingIfNeeded: count)
+    }
+
+    /// Writes the low `n` bits of `value` after `bitCount`; `reserve` made
+    /// room and the bytes there are zero, so bits are OR'ed in.
+    mutating func write(_ value: UInt64, _ n: Int) {
         let bytes = storage.unsafelyUnwrapped.elements
         var left = n
         while left > 0 {
@@ -122,7 +135,7 @@ public struct HeadChunk: @unchecked Sendable {
         }
     }
 
-    private mutating func writeUVarint(_ v: UInt64) {
+    mutating func writeUVarint(_ v: UInt64) {
         var x = v
         while x >= 0x80 {
             write((x & 0x7f) | 0x80, 8)
@@ -132,7 +145,7 @@ public struct HeadChunk: @unchecked Sendable {
     }
 
     /// Prometheus's buckets, sized for millisecond timestamps.
-    private mutating func writeDeltaOfDelta(_ dod: Int64) {
+    mutating func writeDeltaOfDelta(_ dod: Int64) {
         let bits = UInt64(bitPattern: dod)
         if dod == 0 {
             write(0, 1)
@@ -146,29 +159,6 @@ public struct HeadChunk: @unchecked Sendable {
             write(0b1111, 4); write(bits, 64)
         }
     }
-
-    private mutating func writeValue(_ bits: UInt64) {
-        let xor = bits ^ lastValueBits
-        if xor == 0 {
-            write(0, 1)
-            return
-        }
-        let newLeading = UInt8(min(xor.leadingZeroBitCount, 31))
-        let newTrailing = UInt8(xor.trailingZeroBitCount)
-        if leading != 0xff, newLeading >= leading, newTrailing >= trailing {
-            write(0b10, 2)
-            write(xor >> UInt64(trailing), 64 - Int(leading) - Int(trailing))
-            return
-        }
-        leading = newLeading
-        trailing = newTrailing
-        let significant = 64 - Int(newLeading) - Int(newTrailing)
-        write(0b11, 2)
-        write(UInt64(newLeading), 5)
-        // 64 significant bits do not fit in 6 bits and 0 never occurs: 0 means 64.
-        write(UInt64(significant & 63), 6)
-        write(xor >> UInt64(newTrailing), significant)
-    }
 }
 
 /// Constants shared by the XOR writer and reader.
@@ -178,12 +168,5 @@ enum XORLayout {
     @inline(__always)
     static func fits(_ x: Int64, _ n: Int) -> Bool {
         -((1 << (n - 1)) - 1) <= x && x <= 1 << (n - 1)
-    }
-}
-
-extension HeadChunk {
-    /// The chunk in its final, immutable form.
-    public func seal() -> SealedChunk {
-        SealedChunk(encoding: .xor, bytes: bytes, count: count, minTime: minTime, maxTime: maxTime)
     }
 }
