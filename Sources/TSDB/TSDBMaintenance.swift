@@ -15,14 +15,14 @@ extension TSDB {
     /// Replays the WAL into the head. Series the index already has keep
     /// their indexed max time, so samples already in indexed chunks are skipped.
     static func replayWAL(directory: String, head: Head, index: IndexStore, symbols: SymbolTable,
-                          indexedMaxTimes: [UInt64: Int64], counters: StatsCounters, logger: Logger) throws -> ReplayOutcome {
+                          indexedIDs: Set<UInt64>, counters: StatsCounters, logger: Logger) throws -> ReplayOutcome {
         let start = Clock.monotonicNanos()
         var unknownSamples = 0
         let lookup = ReplayLookup()
         let resolve: (UInt64) -> MemSeries? = { id in
-            guard let row = try? index.read({ try IndexStore.seriesRow($0, id) }) else { return nil }
+            guard let pairs = try? index.read({ try IndexStore.seriesPairs($0, id) }) else { return nil }
             let s = head.lock.withLock {
-                let s = head.activateLocked(id: id, pairs: row.pairs, maxTime: row.maxTime)
+                let s = head.activateLocked(id: id, pairs: pairs, maxTime: head.indexedMaxTimes[id])
                 s.walLogged = true
                 return s
             }
@@ -33,8 +33,8 @@ extension TSDB {
         let report = try WALReader.replay(directory: directory) { commit, segment in
             for s in commit.series {
                 let row: (pairs: [UInt32], maxTime: Int64?)?
-                if let maxTime = indexedMaxTimes[s.id] {
-                    row = (symbols.intern(s.labels), maxTime)
+                if indexedIDs.contains(s.id) {
+                    row = (symbols.intern(s.labels), head.lock.withLock { head.indexedMaxTimes[s.id] })
                 } else {
                     row = nil
                 }
