@@ -83,9 +83,8 @@ public final class TSDB: Storage, @unchecked Sendable {
         }
         let indexedIDs = try Self.loadKnownSeries(head: head, index: opened.index, symbols: opened.symbols,
                                                   segments: opened.segments)
-        let replay = try Self.replayWAL(directory: directory + "/wal", head: head, index: opened.index,
-                                        symbols: opened.symbols, indexedIDs: indexedIDs, counters: counters,
-                                        logger: options.logger)
+        let replay = try WALReplayer(head: head, index: opened.index, symbols: opened.symbols, indexedIDs: indexedIDs)
+            .run(directory: directory + "/wal", counters: counters, logger: options.logger)
         report += replay.messages
         wal = try WALWriter(directory: directory + "/wal", segmentSize: options.walSegmentBytes,
                             policy: options.walSyncPolicy, firstSegment: replay.nextSegment)
@@ -204,15 +203,6 @@ public final class TSDB: Storage, @unchecked Sendable {
             s.maxTime = range.max
         }
         return s
-    }
-
-    /// Approximate memory held per series in the head, in bytes (the memory goal's measure).
-    public var approximateHeadBytesPerSeries: Int {
-        let f = head.chunkFootprint()
-        guard f.series > 0 else { return 0 }
-        // Per series: the object with its chunk, head postings (8 B per label), two map entries.
-        let postingsAndMaps = head.lock.withLock { head.byID.values.reduce(0) { $0 + $1.pairs.count * 8 } } + f.series * 48
-        return (f.seriesBytes + postingsAndMaps + symbols.approximateBytes / max(1, f.series) * f.series) / f.series
     }
 
     /// Oldest and newest sample time stored (min > max when empty).

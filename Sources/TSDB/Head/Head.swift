@@ -246,16 +246,15 @@ final class Head: @unchecked Sendable {
 
     var seriesCount: Int { lock.withLock { byID.count } }
 
-    /// Open chunks with samples and bytes held by head chunks.
-    func chunkFootprint() -> (openChunks: Int, bytes: Int, series: Int, seriesBytes: Int) {
+    /// Open chunks with samples, and bytes held by head chunks.
+    func chunkFootprint() -> (openChunks: Int, bytes: Int, series: Int) {
         lock.withLock {
-            var open = 0, bytes = 0, seriesBytes = 0
+            var open = 0, bytes = 0
             for s in byID.values {
                 if s.chunk.count > 0 { open += 1 }
                 bytes += s.chunk.allocatedBytes + s.pendingChunks.reduce(0) { $0 + $1.chunk.bytes.count }
-                seriesBytes += s.approximateBytes
             }
-            return (open, bytes, byID.count, seriesBytes)
+            return (open, bytes, byID.count)
         }
     }
 }
