@@ -155,6 +155,8 @@ extension TSDB {
                 for s in series {
                     if let maxTime = refs[s.id]?.map(\.maxTime).max() {
                         s.persistedMaxTime = max(s.persistedMaxTime, maxTime)
+                        head.indexedMaxTimes[s.id] = max(head.indexedMaxTimes[s.id] ?? .min, maxTime)
+                        head.outsideMaxTime = max(head.outsideMaxTime, maxTime)
                     }
                 }
                 head.unindexed.removeAll { $0.indexed }

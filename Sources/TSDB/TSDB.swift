@@ -77,17 +77,14 @@ public final class TSDB: Storage, @unchecked Sendable {
                                             range: options.chunkRangeMilliseconds),
                         nextSeriesID: opened.nextSeriesID)
         self.head = head
-        let symbols = opened.symbols
         if options.verifyChunksOnOpen {
-            report += try ChunkVerifier(index: index, segments: segments, counters: counters, logger: logger).verifyAll()
+            report += try ChunkVerifier(index: opened.index, segments: opened.segments, counters: counters,
+                                        logger: options.logger).verifyAll()
         }
-        var indexedMaxTimes: [UInt64: Int64] = [:]
-        try index.forEachSeries { id, pairs, maxTime in
-            head.registerKnown(id: id, hash: symbols.stableHash(pairs), maxTime: maxTime)
-            if let maxTime { indexedMaxTimes[id] = maxTime }
-        }
-        let replay = try Self.replayWAL(directory: directory + "/wal", head: head, index: index, symbols: symbols,
-                                        indexedMaxTimes: indexedMaxTimes, counters: counters, logger: logger)
+        let indexedIDs = try Self.loadKnownSeries(head: head, index: opened.index, symbols: opened.symbols,
+                                                  segments: opened.segments)
+        let replay = try WALReplayer(head: head, index: opened.index, symbols: opened.symbols, indexedIDs: indexedIDs)
+            .run(directory: directory + "/wal", counters: counters, logger: options.logger)
         report += replay.messages
         wal = try WALWriter(directory: directory + "/wal", segmentSize: options.walSegmentBytes,
                             policy: options.walSyncPolicy, firstSegment: replay.nextSegment)
@@ -100,6 +97,24 @@ public final class TSDB: Storage, @unchecked Sendable {
 
     deinit {
         if !closed.load(ordering: .acquiring) { try? close() }
+    }
+
+    /// Registers every indexed series with the head (label hash -> id, and
+    /// newest indexed time); returns their ids for the WAL replay.
+    private static func loadKnownSeries(head: Head, index: IndexStore, symbols: SymbolTable,
+                                        segments: ChunkSegments) throws -> Set<UInt64> {
+        var ids = Set<UInt64>()
+        try index.forEachSeries { id, pairs in
+            head.registerKnown(id: id, hash: symbols.stableHash(pairs))
+            ids.insert(id)
+        }
+        let all = segments.all()
+        let maxTimes = try index.indexedMaxTimes(segments: all, wanted: ids.count)
+        head.lock.withLock {
+            head.indexedMaxTimes = maxTimes
+            head.outsideMaxTime = all.filter { $0.chunks > 0 }.map(\.maxTime).max() ?? .min
+        }
+        return ids
     }
 
     /// Flushes everything to chunk files and the index, removes the WAL it
@@ -188,15 +203,6 @@ public final class TSDB: Storage, @unchecked Sendable {
             s.maxTime = range.max
         }
         return s
-    }
-
-    /// Approximate memory held per series in the head, in bytes (the memory goal's measure).
-    public var approximateHeadBytesPerSeries: Int {
-        let f = head.chunkFootprint()
-        guard f.series > 0 else { return 0 }
-        // Per series: the object with its chunk, head postings (8 B per label), two map entries.
-        let postingsAndMaps = head.lock.withLock { head.byID.values.reduce(0) { $0 + $1.pairs.count * 8 } } + f.series * 48
-        return (f.seriesBytes + postingsAndMaps + symbols.approximateBytes / max(1, f.series) * f.series) / f.series
     }
 
     /// Oldest and newest sample time stored (min > max when empty).

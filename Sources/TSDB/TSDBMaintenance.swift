@@ -7,60 +7,6 @@ import Darwin
 #endif
 
 extension TSDB {
-    struct ReplayOutcome {
-        var nextSegment: Int
-        var messages: [String]
-    }
-
-    /// Replays the WAL into the head. Series the index already has keep
-    /// their indexed max time, so samples already in indexed chunks are skipped.
-    static func replayWAL(directory: String, head: Head, index: IndexStore, symbols: SymbolTable,
-                          indexedMaxTimes: [UInt64: Int64], counters: StatsCounters, logger: Logger) throws -> ReplayOutcome {
-        let start = Clock.monotonicNanos()
-        var unknownSamples = 0
-        let resolve: (UInt64) -> MemSeries? = { id in
-            guard let row = try? index.read({ try IndexStore.seriesRow($0, id) }) else { return nil }
-            return head.lock.withLock {
-                let s = head.activateLocked(id: id, pairs: row.pairs, maxTime: row.maxTime)
-                s.walLogged = true
-                return s
-            }
-        }
-        let report = try WALReader.replay(directory: directory) { commit, segment in
-            for s in commit.series {
-                let row: (pairs: [UInt32], maxTime: Int64?)?
-                if let maxTime = indexedMaxTimes[s.id] {
-                    row = (symbols.intern(s.labels), maxTime)
-                } else {
-                    row = nil
-                }
-                _ = head.replaySeries(id: s.id, labels: s.labels, indexedRow: row)
-            }
-            unknownSamples += head.applyReplayed(&commit, walSegment: segment, resolve: resolve)
-        }
-        let ms = Int((Clock.monotonicNanos() - start) / 1_000_000)
-        counters.replayMilliseconds.store(ms, ordering: .relaxed)
-        var messages: [String] = []
-        if report.records > 0 {
-            logger.info("replayed \(report.records) WAL records (\(report.samples) samples, \(report.series) series) in \(ms) ms")
-        }
-        if let corruption = report.corruption {
-            counters.walCorruptions.add(1)
-            let message = "WAL damaged: \(corruption); dropped \(report.droppedBytes) bytes"
-                + (report.droppedSegments > 0 ? " and \(report.droppedSegments) segment files" : "")
-                + "; everything before the damage was replayed"
-            logger.error("\(message)")
-            messages.append(message)
-        }
-        if unknownSamples > 0 {
-            let message = "\(unknownSamples) WAL samples refer to series that are defined nowhere; dropped"
-            logger.error("\(message)")
-            messages.append(message)
-        }
-        let remaining = try FileIO.numberedFiles(directory)
-        return ReplayOutcome(nextSegment: (remaining.last?.number ?? report.lastSegment) + 1, messages: messages)
-    }
-
     // MARK: Flush
 
     /// Makes sealed chunks durable and indexes them with new series.

@@ -56,25 +56,24 @@ extension TSDB {
         try head.lock.withLock {
             var removed: [(id: UInt64, pairs: [UInt32])] = []
             try index.write { c in
-                var batchWriter: [(UInt64, [UInt32])] = []
                 var stillInMemory = Set<UInt64>()
+                var outside: [UInt64] = []
                 for id in candidates.sorted() {
-                    if head.byID[id] != nil {
-                        stillInMemory.insert(id)
-                        continue
-                    }
-                    guard let row = try IndexStore.seriesRow(c, id) else { continue }
-                    let possible = remaining.filter { seg in row.maxTime.map { seg.minTime <= $0 } ?? true }.map(\.id)
-                    if try IndexMaintenance.hasRefs(c, series: id, in: possible) { continue }
-                    batchWriter.append((id, row.pairs))
+                    if head.byID[id] != nil { stillInMemory.insert(id) } else { outside.append(id) }
                 }
+                let withData = try IndexMaintenance.withRefs(c, series: outside, in: remaining.map(\.id))
+                let gone = outside.filter { !withData.contains($0) }
+                let pairs = try IndexStore.seriesPairs(c, gone)
                 var batch = IndexBatch()
-                batch.deletedSeries = batchWriter.map { (id: $0.0, pairs: $0.1) }
+                batch.deletedSeries = gone.compactMap { id in pairs[id].map { (id: id, pairs: $0) } }
                 try IndexBatchWriter(connection: c).apply(batch)
                 removed = batch.deletedSeries
                 retentionCandidates.withLock { $0 = stillInMemory }
             }
-            for r in removed { head.removeKnownLocked(id: r.id, hash: symbols.stableHash(r.pairs)) }
+            for r in removed {
+                head.removeKnownLocked(id: r.id, hash: symbols.stableHash(r.pairs))
+                head.indexedMaxTimes[r.id] = nil
+            }
             counters.seriesRemovedByRetention.add(removed.count)
         }
     }

@@ -91,20 +91,24 @@ enum ChunkSegmentFormat {
     }
 }
 
-/// Packed chunk references of one series in one segment, the `refs` blob of
-/// the index's `chunk_refs` table: per chunk, ascending by offset,
+/// Packed chunk references of one series in one segment (its entry in the
+/// index's `chunk_refs` blocks): per chunk, ascending by offset,
 ///
 ///     offset      uvarint (first: absolute; then: delta from the previous offset)
-///     min time    varint  (first: minus the segment base time; then: minus the previous max time)
-///     max - min   uvarint
+///     min time    time delta (first: minus the segment base time; then: minus the previous max time)
+///     max - min   time delta
+///
+/// A time delta d is written as uvarint(zigzag(d / 1000) << 1 | 1) when d is
+/// a whole number of seconds, else uvarint(zigzag(d) << 1): scrapes and
+/// imports often land on whole seconds, which saves two bytes per chunk.
 enum ChunkRefCodec {
     static func encode(_ refs: [ChunkRef], baseTime: Int64, into out: inout DiskBuffer) {
         var prevOffset: UInt32 = 0
         var prevMax = baseTime
         for (i, r) in refs.enumerated() {
             out.putUvarint(UInt64(i == 0 ? r.offset : r.offset &- prevOffset))
-            out.putVarint(r.minTime &- prevMax)
-            out.putUvarint(UInt64(bitPattern: r.maxTime &- r.minTime))
+            putTimeDelta(r.minTime &- prevMax, into: &out)
+            putTimeDelta(r.maxTime &- r.minTime, into: &out)
             prevOffset = r.offset
             prevMax = r.maxTime
         }
@@ -118,15 +122,28 @@ enum ChunkRefCodec {
         while !r.isAtEnd {
             let o = try r.uvarint("ref offset")
             offset = out.isEmpty ? o : offset &+ o
-            let minT = prevMax &+ (try r.varint("ref min time"))
-            let span = try r.uvarint("ref span")
+            let minT = prevMax &+ (try timeDelta(&r, "ref min time"))
+            let maxT = minT &+ (try timeDelta(&r, "ref span"))
             guard offset <= UInt64(UInt32.max) else {
                 throw DecodeError(offset: r.offset, field: "ref offset", reason: "beyond 4 GiB")
             }
-            let maxT = minT &+ Int64(bitPattern: span)
             out.append(ChunkRef(segment: segment, offset: UInt32(offset), minTime: minT, maxTime: maxT))
             prevMax = maxT
         }
         return out
+    }
+
+    private static func putTimeDelta(_ d: Int64, into out: inout DiskBuffer) {
+        let seconds = d % 1000 == 0
+        let v = seconds ? d / 1000 : d
+        let zigzag = UInt64(bitPattern: (v << 1) ^ (v >> 63))
+        out.putUvarint(zigzag << 1 | (seconds ? 1 : 0))
+    }
+
+    private static func timeDelta(_ r: inout DiskReader, _ field: String) throws -> Int64 {
+        let u = try r.uvarint(field)
+        let zigzag = u >> 1
+        let v = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+        return u & 1 == 1 ? v &* 1000 : v
     }
 }

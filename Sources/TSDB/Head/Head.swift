@@ -24,6 +24,9 @@ final class Head: @unchecked Sendable {
     /// extra ids when different label sets share a hash.
     var known: [UInt64: UInt64] = [:]
     var collisions: [UInt64: [UInt64]] = [:]
+    /// Newest indexed sample time per series with indexed chunks (in memory
+    /// or not): the out-of-order bound of a series coming back from the index.
+    var indexedMaxTimes: [UInt64: Int64] = [:]
     var postings = HeadPostings()
     var nextSeriesID: UInt64
     /// Series created since the last flush that the index does not have yet.
@@ -56,11 +59,10 @@ final class Head: @unchecked Sendable {
     // MARK: Known series (all of the index plus memory)
 
     /// Registers an indexed series at open.
-    func registerKnown(id: UInt64, hash: UInt64, maxTime: Int64?) {
+    func registerKnown(id: UInt64, hash: UInt64) {
         lock.withLock {
             addKnownLocked(id: id, hash: hash)
             if id >= nextSeriesID { nextSeriesID = id + 1 }
-            if let maxTime { outsideMaxTime = max(outsideMaxTime, maxTime) }
         }
     }
 
@@ -156,8 +158,8 @@ final class Head: @unchecked Sendable {
     /// Brings an indexed series back into memory if one of `candidates` has exactly `pairs`.
     private func activate(candidates: [UInt64], pairs: [UInt32]) throws -> MemSeries? {
         for id in candidates {
-            guard let row = try index.read({ try IndexStore.seriesRow($0, id) }), row.pairs == pairs else { continue }
-            return lock.withLock { activateLocked(id: id, pairs: pairs, maxTime: row.maxTime) }
+            guard let stored = try index.read({ try IndexStore.seriesPairs($0, id) }), stored == pairs else { continue }
+            return lock.withLock { activateLocked(id: id, pairs: pairs, maxTime: indexedMaxTimes[id]) }
         }
         return nil
     }
@@ -244,16 +246,15 @@ final class Head: @unchecked Sendable {
 
     var seriesCount: Int { lock.withLock { byID.count } }
 
-    /// Open chunks with samples and bytes held by head chunks.
-    func chunkFootprint() -> (openChunks: Int, bytes: Int, series: Int, seriesBytes: Int) {
+    /// Open chunks with samples, and bytes held by head chunks.
+    func chunkFootprint() -> (openChunks: Int, bytes: Int, series: Int) {
         lock.withLock {
-            var open = 0, bytes = 0, seriesBytes = 0
+            var open = 0, bytes = 0
             for s in byID.values {
                 if s.chunk.count > 0 { open += 1 }
                 bytes += s.chunk.allocatedBytes + s.pendingChunks.reduce(0) { $0 + $1.chunk.bytes.count }
-                seriesBytes += s.approximateBytes
             }
-            return (open, bytes, byID.count, seriesBytes)
+            return (open, bytes, byID.count)
         }
     }
 }

@@ -50,6 +50,7 @@ extension Head {
                     s.pendingChunks.removeFirst(count)
                 }
                 s.persistedMaxTime = max(s.persistedMaxTime, maxTime)
+                indexedMaxTimes[s.id] = s.persistedMaxTime
             }
             unindexed.removeAll { $0.indexed }
             withPendingChunks.removeAll { $0.pendingChunks.isEmpty }

@@ -93,12 +93,6 @@ final class MemSeries {
         for m in marks where m.seq > seq { return m.previousMaxTime }
         return .max
     }
-
-    /// Approximate heap bytes of this series, for the memory goal.
-    var approximateBytes: Int {
-        // Object header and stored properties, the pairs array, the chunk storage.
-        176 + 32 + pairs.count * 4 + chunk.allocatedBytes + pendingChunks.reduce(0) { $0 + $1.chunk.bytes.count + 64 }
-    }
 }
 
 /// When head chunks are cut.

@@ -190,11 +190,4 @@ final class SymbolTable: @unchecked Sendable {
             return h.value
         }
     }
-
-    /// Bytes of memory held, roughly (for stats and the memory goal).
-    var approximateBytes: Int {
-        lock.withLock {
-            strings.reduce(0) { $0 + 16 + ($1.utf8.count > 15 ? $1.utf8.count + 32 : 0) } * 2 + pairs.count * 40
-        }
-    }
 }

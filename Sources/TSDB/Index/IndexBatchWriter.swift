@@ -19,27 +19,22 @@ struct IndexBatchWriter {
     }
 
     private func insertSymbols(_ batch: IndexBatch) throws {
-        let s = try connection.statement("INSERT OR IGNORE INTO symbols(id, s) VALUES(?, ?)")
-        for (id, str) in batch.strings {
-            s.reset()
-            s.bind(1, Int64(id)).bind(2, str)
-            try s.run()
+        if !batch.strings.isEmpty {
+            let entries = batch.strings.map { PackedBlocks.Entry(id: UInt64($0.0), payload: Array($0.1.utf8)) }
+            try PackedBlocks.symbols.upsert(connection, scope: nil, entries.sorted { $0.id < $1.id }) { old, _ in old }
         }
-        let p = try connection.statement("INSERT OR IGNORE INTO pairs(id, name, value) VALUES(?, ?, ?)")
-        for (id, name, value) in batch.pairs {
-            p.reset()
-            p.bind(1, Int64(id)).bind(2, Int64(name)).bind(3, Int64(value))
-            try p.run()
+        if !batch.pairs.isEmpty {
+            let entries = batch.pairs.map { PackedBlocks.Entry(id: UInt64($0.0), payload: IndexBlobs.encodePair(name: $0.1, value: $0.2)) }
+            try PackedBlocks.pairs.upsert(connection, scope: nil, entries.sorted { $0.id < $1.id }) { old, _ in old }
         }
     }
 
     private func insertSeries(_ series: [(id: UInt64, pairs: [UInt32])]) throws {
-        let s = try connection.statement("INSERT OR IGNORE INTO series(id, labels) VALUES(?, ?)")
-        for (id, pairs) in series {
-            s.reset()
-            s.bind(1, Int64(bitPattern: id)).bind(2, IndexBlobs.encodeLabels(pairs))
-            try s.run()
-        }
+        guard !series.isEmpty else { return }
+        let entries = series.map { PackedBlocks.Entry(id: $0.id, payload: IndexBlobs.encodeLabels($0.pairs)) }
+            .sorted { $0.id < $1.id }
+        // A series' labels never change: keep what is there.
+        try PackedBlocks.series.upsert(connection, scope: nil, entries) { old, _ in old }
     }
 
     // MARK: Postings
@@ -153,12 +148,9 @@ struct IndexBatchWriter {
 
     private func deleteSeries(_ series: [(id: UInt64, pairs: [UInt32])]) throws {
         guard !series.isEmpty else { return }
-        let d = try connection.statement("DELETE FROM series WHERE id = ?")
+        try PackedBlocks.series.remove(connection, scope: nil, ids: series.map(\.id).sorted())
         var removals: [UInt32: Set<UInt64>] = [:]
         for (id, pairs) in series {
-            d.reset()
-            d.bind(1, Int64(bitPattern: id))
-            try d.run()
             for p in pairs { removals[p, default: []].insert(id) }
         }
         try removePostings(removals)
@@ -177,57 +169,49 @@ struct IndexBatchWriter {
         }
     }
 
-    /// Appends refs to each (segment, series) row: one row per series per
-    /// segment keeps the index small however many chunks a series has.
+    /// Appends refs to each series' entry in the segment's packed blocks:
+    /// per series per segment one short entry however many chunks it has.
     private func addChunkRefs(_ perSeries: [(series: UInt64, refs: [ChunkRef])], segments: [ChunkSegmentInfo]) throws {
         guard !perSeries.isEmpty else { return }
         var bases: [UInt32: Int64] = [:]
         for s in segments { bases[s.id] = s.baseTime }
-        let sel = try connection.statement("SELECT refs FROM chunk_refs WHERE segment = ? AND series = ?")
-        let ins = try connection.statement("INSERT OR REPLACE INTO chunk_refs(segment, series, refs) VALUES(?, ?, ?)")
-        let upd = try connection.statement("UPDATE series SET maxt = max(coalesce(maxt, ?1), ?1) WHERE id = ?2")
-        let segBase = try connection.statement("SELECT base FROM segments WHERE id = ?")
-        var rows: [UInt32: [(series: UInt64, refs: [ChunkRef])]] = [:]
+        var bySegment: [UInt32: [UInt64: [ChunkRef]]] = [:]
         for (series, refs) in perSeries {
-            var bySegment: [UInt32: [ChunkRef]] = [:]
-            for r in refs { bySegment[r.segment, default: []].append(r) }
-            for (segment, new) in bySegment { rows[segment, default: []].append((series, new)) }
+            for r in refs { bySegment[r.segment, default: [:]][series, default: []].append(r) }
         }
-        // Key order (segment, series): sequential b-tree fills.
-        for segment in rows.keys.sorted() {
-            for (series, new) in rows[segment]!.sorted(by: { $0.series < $1.series }) {
-                let base: Int64
-                if let b = bases[segment] {
-                    base = b
-                } else {
-                    segBase.reset()
-                    segBase.bind(1, Int64(segment))
-                    guard try segBase.step() else {
-                        throw TSDBError.index(operation: "add chunk refs", code: 0, message: "segment \(segment) is not indexed")
-                    }
-                    base = segBase.int64(0)
-                    bases[segment] = base
-                }
-                sel.reset()
-                sel.bind(1, Int64(segment)).bind(2, Int64(bitPattern: series))
-                var all: [ChunkRef] = []
-                if try sel.step() { all = try ChunkRefCodec.decode(sel.blob(0), segment: segment, baseTime: base) }
-                let known = Set(all.map(\.offset))
-                all += new.filter { !known.contains($0.offset) }
-                all.sort { $0.offset < $1.offset }
-                var blob = DiskBuffer(capacity: all.count * 8)
-                ChunkRefCodec.encode(all, baseTime: base, into: &blob)
-                ins.reset()
-                ins.bind(1, Int64(segment)).bind(2, Int64(bitPattern: series)).bind(3, blob.bytes)
-                try ins.run()
+        for segment in bySegment.keys.sorted() {
+            let base = try baseTime(of: segment, known: &bases)
+            let entries = bySegment[segment]!.sorted { $0.key < $1.key }.map { id, refs in
+                var blob = DiskBuffer(capacity: refs.count * 8)
+                ChunkRefCodec.encode(refs.sorted { $0.offset < $1.offset }, baseTime: base, into: &blob)
+                return PackedBlocks.Entry(id: id, payload: blob.bytes)
+            }
+            try PackedBlocks.chunkRefs.upsert(connection, scope: Int64(segment), entries) { old, new in
+                try Self.mergeRefs(old, new, segment: segment, base: base)
             }
         }
-        for (series, refs) in perSeries.sorted(by: { $0.series < $1.series }) {
-            if let maxT = refs.map(\.maxTime).max() {
-                upd.reset()
-                upd.bind(1, maxT).bind(2, Int64(bitPattern: series))
-                try upd.run()
-            }
+    }
+
+    /// Union of two packed ref lists, ascending by offset.
+    static func mergeRefs(_ old: [UInt8], _ new: [UInt8], segment: UInt32, base: Int64) throws -> [UInt8] {
+        var all = try old.withUnsafeBytes { try ChunkRefCodec.decode($0, segment: segment, baseTime: base) }
+        let known = Set(all.map(\.offset))
+        let added = try new.withUnsafeBytes { try ChunkRefCodec.decode($0, segment: segment, baseTime: base) }
+        all += added.filter { !known.contains($0.offset) }
+        all.sort { $0.offset < $1.offset }
+        var blob = DiskBuffer(capacity: all.count * 8)
+        ChunkRefCodec.encode(all, baseTime: base, into: &blob)
+        return blob.bytes
+    }
+
+    private func baseTime(of segment: UInt32, known: inout [UInt32: Int64]) throws -> Int64 {
+        if let b = known[segment] { return b }
+        let s = try connection.statement("SELECT base FROM segments WHERE id = ?")
+        s.bind(1, Int64(segment))
+        guard try s.step() else {
+            throw TSDBError.index(operation: "add chunk refs", code: 0, message: "segment \(segment) is not indexed")
         }
+        known[segment] = s.int64(0)
+        return s.int64(0)
     }
 }

@@ -73,21 +73,27 @@ struct IndexRecovery {
             var strings: [(UInt32, String)] = []
             var pairs: [(UInt32, UInt32, UInt32)] = []
             var series: [(id: UInt64, pairs: [UInt32])] = []
-            var stringIDs = Set<UInt32>()
-            read(c, "SELECT id, s FROM symbols ORDER BY id", table: "symbols") { s in
-                let id = UInt32(truncatingIfNeeded: s.int64(0))
-                strings.append((id, s.string(1)))
-                stringIDs.insert(id)
-            }
-            read(c, "SELECT id, name, value FROM pairs ORDER BY id", table: "pairs") { s in
-                let name = UInt32(truncatingIfNeeded: s.int64(1)), value = UInt32(truncatingIfNeeded: s.int64(2))
-                if stringIDs.contains(name) && stringIDs.contains(value) {
-                    pairs.append((UInt32(truncatingIfNeeded: s.int64(0)), name, value))
+            read(c, "SELECT first, data FROM symbols ORDER BY first", table: "symbols") { s in
+                for e in (try? PackedBlocks.symbols.decode(first: UInt64(s.int64(0)), s.blob(1))) ?? [] {
+                    if let str = String(validating: e.payload, as: UTF8.self) {
+                        strings.append((UInt32(truncatingIfNeeded: e.id), str))
+                    }
                 }
             }
-            read(c, "SELECT id, labels FROM series ORDER BY id", table: "series") { s in
-                if let p = try? IndexBlobs.decodeLabels(s.blob(1)), !p.isEmpty {
-                    series.append((UInt64(s.int64(0)), p))
+            let known = Set(strings.map(\.0))
+            read(c, "SELECT first, data FROM pairs ORDER BY first", table: "pairs") { s in
+                for e in (try? PackedBlocks.pairs.decode(first: UInt64(s.int64(0)), s.blob(1))) ?? [] {
+                    if let p = try? IndexBlobs.decodePair(e.payload), known.contains(p.name), known.contains(p.value) {
+                        pairs.append((UInt32(truncatingIfNeeded: e.id), p.name, p.value))
+                    }
+                }
+            }
+            read(c, "SELECT first, data FROM series ORDER BY first", table: "series") { s in
+                // A block that does not decode is lost; the others are kept.
+                for e in (try? PackedBlocks.series.decode(first: UInt64(s.int64(0)), s.blob(1))) ?? [] {
+                    if let p = try? e.payload.withUnsafeBytes({ try IndexBlobs.decodeLabels($0) }), !p.isEmpty {
+                        series.append((e.id, p))
+                    }
                 }
             }
             self.strings = strings

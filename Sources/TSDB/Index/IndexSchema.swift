@@ -1,7 +1,7 @@
 /// The SQLite schema of `index.sqlite` (docs/format/index.md). Every table
 /// is keyed by integers; strings appear once, in `symbols`.
 enum IndexSchema {
-    static let version: Int64 = 1
+    static let version: Int64 = 2
 
     static let pragmas = """
         PRAGMA journal_mode=WAL;
@@ -16,18 +16,16 @@ enum IndexSchema {
             value INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS symbols(
-            id INTEGER PRIMARY KEY,
-            s TEXT NOT NULL
+            first INTEGER PRIMARY KEY,
+            data BLOB NOT NULL
         );
         CREATE TABLE IF NOT EXISTS pairs(
-            id INTEGER PRIMARY KEY,
-            name INTEGER NOT NULL,
-            value INTEGER NOT NULL
+            first INTEGER PRIMARY KEY,
+            data BLOB NOT NULL
         );
         CREATE TABLE IF NOT EXISTS series(
-            id INTEGER PRIMARY KEY,
-            labels BLOB NOT NULL,
-            maxt INTEGER
+            first INTEGER PRIMARY KEY,
+            data BLOB NOT NULL
         );
         CREATE TABLE IF NOT EXISTS postings(
             pair INTEGER NOT NULL,
@@ -45,9 +43,9 @@ enum IndexSchema {
         );
         CREATE TABLE IF NOT EXISTS chunk_refs(
             segment INTEGER NOT NULL,
-            series INTEGER NOT NULL,
-            refs BLOB NOT NULL,
-            PRIMARY KEY(segment, series)
+            first INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY(segment, first)
         ) WITHOUT ROWID;
         """
 
@@ -58,6 +56,26 @@ enum IndexSchema {
 
 /// Blob codecs of the index: series labels and postings lists.
 enum IndexBlobs {
+    /// A pair's payload: name and value symbol ids.
+    static func encodePair(name: UInt32, value: UInt32) -> [UInt8] {
+        var b = DiskBuffer(capacity: 6)
+        b.putUvarint(UInt64(name))
+        b.putUvarint(UInt64(value))
+        return b.bytes
+    }
+
+    static func decodePair(_ blob: [UInt8]) throws -> (name: UInt32, value: UInt32) {
+        try blob.withUnsafeBytes { raw in
+            var r = DiskReader(raw)
+            let name = try r.uvarint("pair name")
+            let value = try r.uvarint("pair value")
+            guard name <= UInt64(UInt32.max), value <= UInt64(UInt32.max) else {
+                throw DecodeError(offset: 0, field: "pair", reason: "symbol id exceeds 32 bits")
+            }
+            return (UInt32(name), UInt32(value))
+        }
+    }
+
     /// Pair ids of a series, in label-name order, as uvarints.
     static func encodeLabels(_ pairs: [UInt32]) -> [UInt8] {
         var b = DiskBuffer(capacity: pairs.count * 2)
@@ -103,5 +121,5 @@ enum IndexBlobs {
 
     /// Blocks are cut at this size so a row fits in its b-tree page (about
     /// 1000 bytes on 4 KiB pages): larger ones spill to overflow pages.
-    static let postingsBlockBytes = 900
+    static let postingsBlockBytes = 980
 }

@@ -132,28 +132,58 @@ final class IndexStore: @unchecked Sendable {
 
     func loadSymbols(into symbols: SymbolTable) throws {
         try onWriter { writer in
-            var strings: [(UInt32, String)] = []
-            let s = try writer.statement("SELECT id, s FROM symbols ORDER BY id")
-            while try s.step() { strings.append((UInt32(truncatingIfNeeded: s.int64(0)), s.string(1))) }
-            var pairs: [(UInt32, UInt32, UInt32)] = []
-            let p = try writer.statement("SELECT id, name, value FROM pairs ORDER BY id")
-            while try p.step() {
-                pairs.append((UInt32(truncatingIfNeeded: p.int64(0)), UInt32(truncatingIfNeeded: p.int64(1)),
-                              UInt32(truncatingIfNeeded: p.int64(2))))
-            }
+            let (strings, pairs) = try Self.readSymbols(writer)
             symbols.load(strings: strings, pairs: pairs)
         }
     }
 
-    /// Calls `body` for every series row: id, pair ids, newest indexed time.
-    func forEachSeries(_ body: (UInt64, [UInt32], Int64?) throws -> Void) throws {
+    /// Every symbol and pair; stops at the first unreadable page.
+    static func readSymbols(_ c: SQLiteConnection) throws -> ([(UInt32, String)], [(UInt32, UInt32, UInt32)]) {
+        var strings: [(UInt32, String)] = []
+        try PackedBlocks.symbols.scan(c, scope: nil) { e in
+            guard let s = String(validating: e.payload, as: UTF8.self) else {
+                throw DecodeError(offset: 0, field: "symbol \(e.id)", reason: "invalid UTF-8")
+            }
+            strings.append((UInt32(truncatingIfNeeded: e.id), s))
+        }
+        var pairs: [(UInt32, UInt32, UInt32)] = []
+        try PackedBlocks.pairs.scan(c, scope: nil) { e in
+            let p = try IndexBlobs.decodePair(e.payload)
+            pairs.append((UInt32(truncatingIfNeeded: e.id), p.name, p.value))
+        }
+        return (strings, pairs)
+    }
+
+    /// Calls `body` for every indexed series: id and pair ids.
+    func forEachSeries(_ body: (UInt64, [UInt32]) throws -> Void) throws {
         try onWriter { writer in
-            let s = try writer.statement("SELECT id, labels, maxt FROM series")
-            while try s.step() {
-                let pairs = try IndexBlobs.decodeLabels(s.blob(1))
-                try body(UInt64(s.int64(0)), pairs, s.isNull(2) ? nil : s.int64(2))
+            try PackedBlocks.series.scan(writer, scope: nil) { e in
+                try e.payload.withUnsafeBytes { try body(e.id, try IndexBlobs.decodeLabels($0)) }
             }
         }
+    }
+
+    /// The newest indexed sample time of every series with chunks, reading
+    /// segments newest first and stopping once `wanted` series are found.
+    func indexedMaxTimes(segments: [ChunkSegmentInfo], wanted: Int) throws -> [UInt64: Int64] {
+        var out: [UInt64: Int64] = [:]
+        try onWriter { writer in
+            var byAge = segments.filter { $0.chunks > 0 }.sorted { $0.maxTime > $1.maxTime }[...]
+            // A series' newest chunk can sit in an older-ending segment (after a
+            // backfill), so go on while a segment could still raise a value.
+            var floor = Int64.min
+            while let seg = byAge.first, out.count < wanted || seg.maxTime > floor {
+                byAge = byAge.dropFirst()
+                try PackedBlocks.chunkRefs.scan(writer, scope: Int64(seg.id)) { e in
+                    let refs = try e.payload.withUnsafeBytes {
+                        try ChunkRefCodec.decode($0, segment: seg.id, baseTime: seg.baseTime)
+                    }
+                    if let m = refs.map(\.maxTime).max(), m > out[e.id] ?? .min { out[e.id] = m }
+                }
+                if out.count >= wanted { floor = out.values.min() ?? .min }
+            }
+        }
+        return out
     }
 
     func loadSegments() throws -> [ChunkSegmentInfo] {
@@ -181,11 +211,19 @@ final class IndexStore: @unchecked Sendable {
 
     // MARK: Reads (on a connection from `read`)
 
-    static func seriesRow(_ c: SQLiteConnection, _ id: UInt64) throws -> (pairs: [UInt32], maxTime: Int64?)? {
-        let s = try c.statement("SELECT labels, maxt FROM series WHERE id = ?")
-        s.bind(1, Int64(bitPattern: id))
-        guard try s.step() else { return nil }
-        return (try IndexBlobs.decodeLabels(s.blob(0)), s.isNull(1) ? nil : s.int64(1))
+    /// Pair ids of a series, or nil when the index does not have it.
+    static func seriesPairs(_ c: SQLiteConnection, _ id: UInt64) throws -> [UInt32]? {
+        guard let payload = try PackedBlocks.series.lookup(c, scope: nil, ids: [id])[id] else { return nil }
+        return try payload.withUnsafeBytes { try IndexBlobs.decodeLabels($0) }
+    }
+
+    /// Pair ids of several series (ids ascending).
+    static func seriesPairs(_ c: SQLiteConnection, _ ids: [UInt64]) throws -> [UInt64: [UInt32]] {
+        var out: [UInt64: [UInt32]] = [:]
+        for (id, payload) in try PackedBlocks.series.lookup(c, scope: nil, ids: ids) {
+            out[id] = try payload.withUnsafeBytes { try IndexBlobs.decodeLabels($0) }
+        }
+        return out
     }
 
     static func postings(_ c: SQLiteConnection, pair: UInt32) throws -> [UInt64] {
@@ -199,9 +237,8 @@ final class IndexStore: @unchecked Sendable {
     }
 
     static func allSeriesIDs(_ c: SQLiteConnection) throws -> [UInt64] {
-        let s = try c.statement("SELECT id FROM series ORDER BY id")
         var out: [UInt64] = []
-        while try s.step() { out.append(UInt64(s.int64(0))) }
+        try PackedBlocks.series.scan(c, scope: nil) { out.append($0.id) }
         return out
     }
 
@@ -215,13 +252,23 @@ final class IndexStore: @unchecked Sendable {
 
     /// Refs of one series in the given segments.
     static func chunkRefs(_ c: SQLiteConnection, series: UInt64, segments: [ChunkSegmentInfo]) throws -> [ChunkRef] {
-        let s = try c.statement("SELECT refs FROM chunk_refs WHERE segment = ? AND series = ?")
         var out: [ChunkRef] = []
         for seg in segments {
-            s.reset()
-            s.bind(1, Int64(seg.id)).bind(2, Int64(bitPattern: series))
-            if try s.step() {
-                out += try ChunkRefCodec.decode(s.blob(0), segment: seg.id, baseTime: seg.baseTime)
+            if let payload = try PackedBlocks.chunkRefs.lookup(c, scope: Int64(seg.id), ids: [series])[series] {
+                out += try payload.withUnsafeBytes { try ChunkRefCodec.decode($0, segment: seg.id, baseTime: seg.baseTime) }
+            }
+        }
+        return out
+    }
+
+    /// Refs of several series (ids ascending) in the given segments.
+    static func chunkRefs(_ c: SQLiteConnection, series ids: [UInt64], segments: [ChunkSegmentInfo]) throws -> [UInt64: [ChunkRef]] {
+        var out: [UInt64: [ChunkRef]] = [:]
+        for seg in segments {
+            for (id, payload) in try PackedBlocks.chunkRefs.lookup(c, scope: Int64(seg.id), ids: ids) {
+                out[id, default: []] += try payload.withUnsafeBytes {
+                    try ChunkRefCodec.decode($0, segment: seg.id, baseTime: seg.baseTime)
+                }
             }
         }
         return out
@@ -229,11 +276,11 @@ final class IndexStore: @unchecked Sendable {
 
     /// Every (series, refs) of one segment.
     static func chunkRefs(_ c: SQLiteConnection, segment: ChunkSegmentInfo) throws -> [(series: UInt64, refs: [ChunkRef])] {
-        let s = try c.statement("SELECT series, refs FROM chunk_refs WHERE segment = ?")
-        s.bind(1, Int64(segment.id))
         var out: [(UInt64, [ChunkRef])] = []
-        while try s.step() {
-            out.append((UInt64(s.int64(0)), try ChunkRefCodec.decode(s.blob(1), segment: segment.id, baseTime: segment.baseTime)))
+        try PackedBlocks.chunkRefs.scan(c, scope: Int64(segment.id)) { e in
+            out.append((e.id, try e.payload.withUnsafeBytes {
+                try ChunkRefCodec.decode($0, segment: segment.id, baseTime: segment.baseTime)
+            }))
         }
         return out
     }

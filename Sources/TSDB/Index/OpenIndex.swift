@@ -78,42 +78,34 @@ enum IndexMaintenance {
     /// Removes a segment's row and every chunk ref into it; returns the series that had refs there.
     @discardableResult
     static func dropSegment(_ c: SQLiteConnection, _ id: UInt32) throws -> [UInt64] {
-        let sel = try c.statement("SELECT series FROM chunk_refs WHERE segment = ?")
-        sel.bind(1, Int64(id))
         var series: [UInt64] = []
-        while try sel.step() { series.append(UInt64(sel.int64(0))) }
-        let d1 = try c.statement("DELETE FROM chunk_refs WHERE segment = ?")
-        d1.bind(1, Int64(id))
-        try d1.run()
-        let d2 = try c.statement("DELETE FROM segments WHERE id = ?")
-        d2.bind(1, Int64(id))
-        try d2.run()
+        try PackedBlocks.chunkRefs.scan(c, scope: Int64(id)) { series.append($0.id) }
+        try PackedBlocks.chunkRefs.deleteScope(c, scope: Int64(id))
+        let d = try c.statement("DELETE FROM segments WHERE id = ?")
+        d.bind(1, Int64(id))
+        try d.run()
         return series
     }
 
-    /// Rewrites one (segment, series) row without the given refs.
+    /// Replaces a series' refs in one segment (removing the entry when empty).
     static func replaceRefs(_ c: SQLiteConnection, segment: ChunkSegmentInfo, series: UInt64, refs: [ChunkRef]) throws {
         if refs.isEmpty {
-            let d = try c.statement("DELETE FROM chunk_refs WHERE segment = ? AND series = ?")
-            d.bind(1, Int64(segment.id)).bind(2, Int64(bitPattern: series))
-            try d.run()
+            try PackedBlocks.chunkRefs.remove(c, scope: Int64(segment.id), ids: [series])
             return
         }
         var blob = DiskBuffer()
         ChunkRefCodec.encode(refs, baseTime: segment.baseTime, into: &blob)
-        let s = try c.statement("INSERT OR REPLACE INTO chunk_refs(segment, series, refs) VALUES(?, ?, ?)")
-        s.bind(1, Int64(segment.id)).bind(2, Int64(bitPattern: series)).bind(3, blob.bytes)
-        try s.run()
+        try PackedBlocks.chunkRefs.upsert(c, scope: Int64(segment.id), [PackedBlocks.Entry(id: series, payload: blob.bytes)]) { _, new in new }
     }
 
-    /// Whether a series has refs in any of the given segments.
-    static func hasRefs(_ c: SQLiteConnection, series: UInt64, in segments: [UInt32]) throws -> Bool {
-        let s = try c.statement("SELECT 1 FROM chunk_refs WHERE segment = ? AND series = ?")
+    /// Which of the given series (ascending) have refs in any of the given segments.
+    static func withRefs(_ c: SQLiteConnection, series: [UInt64], in segments: [UInt32]) throws -> Set<UInt64> {
+        var found = Set<UInt64>()
         for seg in segments {
-            s.reset()
-            s.bind(1, Int64(seg)).bind(2, Int64(bitPattern: series))
-            if try s.step() { return true }
+            let rest = series.filter { !found.contains($0) }
+            guard !rest.isEmpty else { break }
+            found.formUnion(try PackedBlocks.chunkRefs.lookup(c, scope: Int64(seg), ids: rest).keys)
         }
-        return false
+        return found
     }
 }

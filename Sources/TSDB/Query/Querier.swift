@@ -102,15 +102,19 @@ final class TSDBQuerier: Querier {
         try db.index.read { c in
             if readOutside {
                 var source = IndexPostingsSource(connection: c)
-                for id in try matcher.seriesIDs(matchers, in: &source) where matched[id] == nil {
-                    guard let row = try IndexStore.seriesRow(c, id), let maxTime = row.maxTime, maxTime >= lo else { continue }
-                    matched[id] = MatchedSeries(id: id, pairs: row.pairs, visibleMax: hi, readIndex: true)
+                let outside = try matcher.seriesIDs(matchers, in: &source).filter { matched[$0] == nil }
+                // Only series whose indexed data reaches into the range.
+                let inRange = head.lock.withLock { outside.filter { (head.indexedMaxTimes[$0] ?? .min) >= lo } }
+                for (id, pairs) in try IndexStore.seriesPairs(c, inRange) {
+                    matched[id] = MatchedSeries(id: id, pairs: pairs, visibleMax: hi, readIndex: true)
                 }
             }
             guard !segments.isEmpty else { return }
-            for (id, var m) in matched where m.readIndex {
-                for ref in try IndexStore.chunkRefs(c, series: id, segments: segments)
-                where ref.maxTime >= lo && ref.minTime <= m.visibleMax && !m.inMemory.contains(ref.location) {
+            let wanted = matched.values.filter(\.readIndex).map(\.id).sorted()
+            let refsByID = try IndexStore.chunkRefs(c, series: wanted, segments: segments)
+            for id in wanted {
+                guard var m = matched[id], let refs = refsByID[id] else { continue }
+                for ref in refs where ref.maxTime >= lo && ref.minTime <= m.visibleMax && !m.inMemory.contains(ref.location) {
                     guard let mapping = try mappingFor(ref.segment, segments: segments, cache: &mappings) else { continue }
                     m.spans.append(ChunkSpan(minTime: ref.minTime, maxTime: ref.maxTime,
                                              source: .mapped(mapping, offset: Int(ref.offset), series: id, segment: ref.segment)))
