@@ -71,18 +71,27 @@ struct CommandCheck: Check {
                 if let v = Double(text) { metrics.append(h, labels: labels.with(m.labels), value: v) }
                 else { problems.append("\(m.name): output is not a number: \(Self.excerpt(text))") }
             case .regex:
-                guard let regex = extractor.regex, let captures = regex.captures(in: output) else {
-                    problems.append("\(m.name): no match for \(extractor.regex?.pattern ?? "")")
+                // Every match is one sample; named groups other than `value` are its
+                // labels, and a repeated label set keeps its first match.
+                guard let regex = extractor.regex else { continue }
+                let matches = regex.allCaptures(in: output)
+                if matches.isEmpty {
+                    problems.append("\(m.name): no match for \(regex.pattern)")
                     continue
                 }
-                let valueText = captures.named["value"] ?? (captures.numbered.count > 1 ? captures.numbered[1] : captures.numbered[0])
-                guard let v = Double(valueText.trimmingCharacters(in: .whitespaces)) else {
-                    problems.append("\(m.name): matched text is not a number: \(Self.excerpt(valueText))")
-                    continue
+                var seen = Set<[LabelPair]>()
+                for captures in matches {
+                    let valueText = captures.named["value"] ?? (captures.numbered.count > 1 ? captures.numbered[1] : captures.numbered[0])
+                    guard let v = Double(valueText.trimmingCharacters(in: .whitespaces)) else {
+                        problems.append("\(m.name): matched text is not a number: \(Self.excerpt(valueText))")
+                        continue
+                    }
+                    var extra = m.labels
+                    for name in regex.groupNames where name != "value" { extra.append(LabelPair(name, captures.named[name] ?? "")) }
+                    let labelSet = labels.with(extra)
+                    guard seen.insert(labelSet).inserted else { continue }
+                    metrics.append(h, labels: labelSet, value: v)
                 }
-                var extra = m.labels
-                for (name, value) in captures.named where name != "value" { extra.append(LabelPair(name, value)) }
-                metrics.append(h, labels: labels.with(extra), value: v)
             case .jsonPath:
                 if json == nil, jsonError == nil {
                     do { json = try JSONValue.parse(result.stdout) } catch { jsonError = "output is not JSON" }

@@ -28,10 +28,16 @@ final class SearchRegex: Sendable, CustomStringConvertible {
         regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) != nil
     }
 
-    /// The first match's numbered groups (index 0 is the whole match) and named groups;
-    /// nil when there is no match. A group that did not take part is "".
-    func captures(in s: String) -> (numbered: [String], named: [String: String])? {
-        guard let m = regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) else { return nil }
+    /// Every non-overlapping match's groups, in order (see `captures(in:)`).
+    func allCaptures(in s: String, limit: Int = 10_000) -> [(numbered: [String], named: [String: String])] {
+        var out: [(numbered: [String], named: [String: String])] = []
+        for m in regex.matches(in: s, options: [], range: NSRange(s.startIndex..., in: s)).prefix(limit) {
+            out.append(groups(of: m, in: s))
+        }
+        return out
+    }
+
+    private func groups(of m: NSTextCheckingResult, in s: String) -> (numbered: [String], named: [String: String]) {
         var numbered: [String] = []
         for i in 0 ..< m.numberOfRanges {
             let r = m.range(at: i)
@@ -43,6 +49,13 @@ final class SearchRegex: Sendable, CustomStringConvertible {
             named[name] = r.location == NSNotFound ? "" : (Range(r, in: s).map { String(s[$0]) } ?? "")
         }
         return (numbered, named)
+    }
+
+    /// The first match's numbered groups (index 0 is the whole match) and named groups;
+    /// nil when there is no match. A group that did not take part is "".
+    func captures(in s: String) -> (numbered: [String], named: [String: String])? {
+        guard let m = regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) else { return nil }
+        return groups(of: m, in: s)
     }
 
     private static func namedGroups(in pattern: String) -> [String] {
