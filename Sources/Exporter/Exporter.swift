@@ -30,6 +30,8 @@ public final class Exporter: Sendable {
     private let collectors: [any HostCollector]
     private let scheduler: CheckScheduler
     private let pool: WorkerPool
+    private let watchedPorts: Set<WatchedPort>
+    private let ownerCache = SocketOwnerCache()
 
     /// Builds the collectors and checks. Throws `ExporterError` for an invalid
     /// collector regular expression or check pattern.
@@ -45,6 +47,10 @@ public final class Exporter: Sendable {
             throw ExporterError(message: "invalid check: \(error)")
         }
         scheduler = CheckScheduler(checks: checks, options: options, pool: pool)
+        watchedPorts = Set(config.checks.compactMap { check in
+            if case .port(let p) = check.kind { return WatchedPort(proto: p.proto, port: p.port) }
+            return nil
+        })
     }
 
     static func makeCollectors(_ options: ExporterOptions) throws -> [any HostCollector] {
@@ -85,12 +91,12 @@ public final class Exporter: Sendable {
     /// Gathers host metrics and check results. Returns within the longest check
     /// timeout (plus a small grace) however the checks behave.
     public func collect() async -> ExpositionPage {
-        let snapshot = HostSnapshot(paths: options.paths)
+        let snapshot = HostSnapshot(paths: options.paths, watchedPorts: watchedPorts, ownerCache: ownerCache)
         async let checkResults = scheduler.results(snapshot: snapshot)
         var set = await collectHost()
         let results = await checkResults
-        for (check, result) in zip(config.checks, results) {
-            appendCheck(check, result, to: &set)
+        for (labels, result) in zip(scheduler.labels, results) {
+            appendCheck(labels, result, to: &set)
         }
         return ExpositionPage(families: set.sorted())
     }
@@ -165,8 +171,7 @@ public final class Exporter: Sendable {
         return CollectorRun(index: index, metrics: set, seconds: seconds(since: started), success: success)
     }
 
-    private func appendCheck(_ check: CheckConfig, _ result: CheckResult, to set: inout MetricSet) {
-        let labels = CheckLabels(check)
+    private func appendCheck(_ labels: CheckLabels, _ result: CheckResult, to set: inout MetricSet) {
         set.add("ember_check_success", help: "Whether the check's last run succeeded (1) or not (0).", type: .gauge,
                 labels: labels.base, value: result.outcome.success ? 1 : 0)
         set.add("ember_check_duration_seconds", help: "How long the check's last run took.", type: .gauge,

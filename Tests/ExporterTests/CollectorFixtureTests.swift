@@ -268,7 +268,7 @@ import Testing
            1: 0100007F:9C40 0100007F:2329 01 00000000:00000000 00:00000000 00000000     0        0 222 1 0000000000000000 100 0 0 10 0
 
         """
-        let entries = SocketTable.parse(Array(tcp.utf8), proto: .tcp)
+        let entries = SocketTable.parse(Array(tcp.utf8), proto: .tcp, listenersOnly: false)
         #expect(entries.count == 2)
         #expect(entries[0].localAddress.text == "127.0.0.1")
         #expect(entries[0].localPort == 9001)

@@ -148,3 +148,20 @@ import Testing
         #expect(byExe?.matches(p) == true)
     }
 }
+
+@Suite struct SocketSourceTests {
+    /// sock_diag and /proc/net describe the same listeners on the live host.
+    @Test func sockDiagAgreesWithProcNet() throws {
+        let tcp = BoundSocket()
+        let udp = BoundSocket(udp: true)
+        defer { tcp.close(); udp.close() }
+        for proto in [SocketProtocol.tcp, .udp] {
+            let fromNetlink = try #require(SockDiag.listeners(proto))
+            let fromProc = SocketTable.readProcNet(paths: HostPaths(), proto: proto)
+            func key(_ s: SocketEntry) -> String { "\(s.localAddress.text):\(s.localPort)/\(s.inode)" }
+            #expect(Set(fromNetlink.map(key)) == Set(fromProc.map(key)), "\(proto)")
+            let port = proto == .tcp ? tcp.port : udp.port
+            #expect(fromNetlink.contains { $0.localPort == port && $0.localAddress.text == "127.0.0.1" && $0.inode != 0 })
+        }
+    }
+}

@@ -29,6 +29,18 @@ protocol Check: Sendable {
     func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome
 }
 
+/// A check that only reads host state (/proc, stat): cheap and non-blocking, so the
+/// scheduler runs all of a scrape's local checks together in one worker job.
+protocol LocalCheck: Check {
+    func evaluate(_ context: CheckContext) -> CheckOutcome
+}
+
+extension LocalCheck {
+    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
+        await context.pool.run(deadline: nil) { evaluate(context) } ?? .failure("timeout", "check did not finish")
+    }
+}
+
 /// Labels shared by every metric of a check: `check` and the configured ones.
 struct CheckLabels: Sendable {
     let base: [LabelPair]

@@ -6,7 +6,7 @@ import Darwin
 
 /// Processes matched by name, executable or command line, reported the way
 /// process-exporter reports a name group (`namedprocess_namegroup_*{groupname}`).
-struct ProcessCheck: Check {
+struct ProcessCheck: LocalCheck {
     let config: CheckConfig
     let process: ProcessCheckConfig
     let labels: CheckLabels
@@ -19,9 +19,7 @@ struct ProcessCheck: Check {
         self.cmdlinePatterns = try process.cmdline.map { try SearchRegex($0) }
     }
 
-    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
-        await context.pool.run(deadline: nil) { evaluate(context.snapshot, now: wallClockSeconds()) } ?? .failure("timeout", "process check did not finish")
-    }
+    func evaluate(_ context: CheckContext) -> CheckOutcome { evaluate(context.snapshot, now: wallClockSeconds()) }
 
     /// The kernel keeps only the first 15 bytes of a command name.
     static let commLength = 15
@@ -45,8 +43,7 @@ struct ProcessCheck: Check {
         if !cmdlinePatterns.isEmpty {
             // Kernel threads have no command line and never match a pattern.
             guard !p.cmdline.isEmpty else { return false }
-            let joined = p.cmdline.joined(separator: " ")
-            if !cmdlinePatterns.allSatisfy({ $0.matches(joined) }) { return false }
+            if !cmdlinePatterns.allSatisfy({ $0.matches(p.cmdlineJoined) }) { return false }
         }
         return true
     }
@@ -78,7 +75,7 @@ struct ProcessCheck: Check {
             case UInt8(ascii: "Z"): states["Zombie", default: 0] += 1
             default: states["Other", default: 0] += 1
             }
-            let details = ProcessDetails.read(pid: p.pid, paths: snapshot.paths)
+            let details = snapshot.processDetails(p.pid)
             if let n = details.openFiles {
                 openFiles += Double(n)
                 if let limit = details.maxOpenFiles, limit > 0 { worstRatio = max(worstRatio, Double(n) / limit) }

@@ -22,6 +22,8 @@ struct ProcessEntry: Sendable {
     var virtualBytes: UInt64
     var residentPages: UInt64
     var cmdline: [String]
+    /// The arguments joined with spaces, as command-line patterns see them.
+    var cmdlineJoined: String = ""
     /// The executable's path; nil when /proc/PID/exe is unreadable (another user's
     /// process, a kernel thread).
     var exe: String?
@@ -60,6 +62,7 @@ struct ProcessTable: Sendable {
             if let cmdline = try? ByteFile.load(dir + "/cmdline", limit: 1 << 20) {
                 entry.cmdline = cmdline.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
                 if entry.cmdline.last == "" { entry.cmdline.removeLast() }
+                entry.cmdlineJoined = entry.cmdline.joined(separator: " ")
             }
             entry.exe = ByteFile.readLink(dir + "/exe")
             processes.append(entry)

@@ -10,9 +10,14 @@ final class SearchRegex: Sendable, CustomStringConvertible {
     /// Named capture groups, in the order they open.
     let groupNames: [String]
     private let regex: NSRegularExpression
+    /// Set when the pattern is a plain string, optionally anchored: matched on bytes
+    /// without the regex engine (process command lines are matched this way 100s of
+    /// times per scrape).
+    private let literal: (bytes: [UInt8], atStart: Bool, atEnd: Bool)?
 
     init(_ pattern: String) throws(RegexSyntaxError) {
         self.pattern = pattern
+        literal = Self.literalShape(pattern)
         let translated = pattern.replacingOccurrences(of: "(?P<", with: "(?<")
         do {
             regex = try NSRegularExpression(pattern: translated, options: [])
@@ -25,7 +30,11 @@ final class SearchRegex: Sendable, CustomStringConvertible {
     var description: String { pattern }
 
     func matches(_ s: String) -> Bool {
-        regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) != nil
+        if let literal {
+            var copy = s
+            return copy.withUTF8 { Self.find(literal.bytes, in: $0, atStart: literal.atStart, atEnd: literal.atEnd) }
+        }
+        return regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) != nil
     }
 
     /// Every non-overlapping match's groups, in order (see `captures(in:)`).
@@ -56,6 +65,41 @@ final class SearchRegex: Sendable, CustomStringConvertible {
     func captures(in s: String) -> (numbered: [String], named: [String: String])? {
         guard let m = regex.firstMatch(in: s, options: [], range: NSRange(s.startIndex..., in: s)) else { return nil }
         return groups(of: m, in: s)
+    }
+
+    private static func literalShape(_ pattern: String) -> (bytes: [UInt8], atStart: Bool, atEnd: Bool)? {
+        var body = Substring(pattern)
+        let atStart = body.hasPrefix("^")
+        if atStart { body = body.dropFirst() }
+        let atEnd = body.hasSuffix("$") && !body.hasSuffix("\\$")
+        if atEnd { body = body.dropLast() }
+        let meta: Set<Character> = ["\\", ".", "+", "*", "?", "(", ")", "|", "[", "]", "{", "}", "^", "$"]
+        guard !body.contains(where: { meta.contains($0) }) else { return nil }
+        return (Array(body.utf8), atStart, atEnd)
+    }
+
+    private static func find(_ needle: [UInt8], in hay: UnsafeBufferPointer<UInt8>, atStart: Bool, atEnd: Bool) -> Bool {
+        let n = needle.count
+        guard n <= hay.count else { return false }
+        if atStart && atEnd { return n == hay.count && zip(needle, hay).allSatisfy { $0 == $1 } }
+        if atStart { return zip(needle, hay).allSatisfy { $0 == $1 } }
+        if atEnd { return zip(needle, hay[(hay.count - n)...]).allSatisfy { $0 == $1 } }
+        if n == 0 { return true }
+        let first = needle[0]
+        var i = 0
+        let last = hay.count - n
+        outer: while i <= last {
+            if hay[i] == first {
+                var k = 1
+                while k < n {
+                    if hay[i + k] != needle[k] { i += 1; continue outer }
+                    k += 1
+                }
+                return true
+            }
+            i += 1
+        }
+        return false
     }
 
     private static func namedGroups(in pattern: String) -> [String] {
