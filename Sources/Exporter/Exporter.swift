@@ -31,6 +31,7 @@ public final class Exporter: Sendable {
     private let scheduler: CheckScheduler
     private let pool: WorkerPool
     private let watchedPorts: Set<WatchedPort>
+    private let processFields: ProcessFields
     private let ownerCache = SocketOwnerCache()
 
     /// Builds the collectors and checks. Throws `ExporterError` for an invalid
@@ -47,6 +48,9 @@ public final class Exporter: Sendable {
             throw ExporterError(message: "invalid check: \(error)")
         }
         scheduler = CheckScheduler(checks: checks, options: options, pool: pool)
+        processFields = checks.reduce(into: ProcessFields()) { f, check in
+            if let p = check as? ProcessCheck { f.formUnion(p.fields) }
+        }
         watchedPorts = Set(config.checks.compactMap { check in
             if case .port(let p) = check.kind { return WatchedPort(proto: p.proto, port: p.port) }
             return nil
@@ -91,7 +95,7 @@ public final class Exporter: Sendable {
     /// Gathers host metrics and check results. Returns within the longest check
     /// timeout (plus a small grace) however the checks behave.
     public func collect() async -> ExpositionPage {
-        let snapshot = HostSnapshot(paths: options.paths, watchedPorts: watchedPorts, ownerCache: ownerCache)
+        let snapshot = HostSnapshot(paths: options.paths, watchedPorts: watchedPorts, processFields: processFields, ownerCache: ownerCache)
         async let checkResults = scheduler.results(snapshot: snapshot)
         var set = await collectHost()
         let results = await checkResults

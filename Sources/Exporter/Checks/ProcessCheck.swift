@@ -24,11 +24,21 @@ struct ProcessCheck: LocalCheck {
     /// The kernel keeps only the first 15 bytes of a command name.
     static let commLength = 15
 
-    func matches(_ p: ProcessEntry) -> Bool {
+    /// The identity fields this check matches on.
+    var fields: ProcessFields {
+        var f: ProcessFields = []
+        if !process.comm.isEmpty { f.insert(.comm) }
+        if !process.exe.isEmpty { f.formUnion([.exe, .cmdline]) }
+        if !process.cmdline.isEmpty { f.insert(.cmdline) }
+        return f
+    }
+
+    func matches(_ p: ProcessIdentity) -> Bool {
         if p.pid == getpid() { return false }
         if !process.comm.isEmpty {
+            guard let comm = p.comm else { return false }
             let ok = process.comm.contains { name in
-                name.utf8.count > Self.commLength ? String(decoding: name.utf8.prefix(Self.commLength), as: UTF8.self) == p.comm : name == p.comm
+                name.utf8.count > Self.commLength ? String(decoding: name.utf8.prefix(Self.commLength), as: UTF8.self) == comm : name == comm
             }
             if !ok { return false }
         }
@@ -49,8 +59,8 @@ struct ProcessCheck: LocalCheck {
     }
 
     func evaluate(_ snapshot: HostSnapshot, now: Double) -> CheckOutcome {
-        let table = snapshot.processTable()
-        let matched = table.processes.filter(matches)
+        let matched = snapshot.processTable().processes.filter(matches).compactMap { p in snapshot.processStat(p.pid).map { (p.pid, $0) } }
+        let bootTime = matched.isEmpty ? 0 : snapshot.bootTime()
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         let hz = CPUCollector.userHZ
 
@@ -58,7 +68,7 @@ struct ProcessCheck: LocalCheck {
         var openFiles = 0.0, worstRatio = 0.0, threads = 0.0, minor = 0.0, major = 0.0
         var oldest: Double?
         var states: [String: Double] = ["Running": 0, "Sleeping": 0, "Waiting": 0, "Zombie": 0, "Other": 0]
-        for p in matched {
+        for (pid, p) in matched {
             user += Double(p.userTicks) / hz
             system += Double(p.systemTicks) / hz
             resident += Double(p.residentPages) * pageSize
@@ -66,7 +76,7 @@ struct ProcessCheck: LocalCheck {
             threads += Double(p.threads)
             minor += Double(p.minorFaults)
             major += Double(p.majorFaults)
-            let start = table.bootTime + Double(p.startTicks) / hz
+            let start = bootTime + Double(p.startTicks) / hz
             oldest = min(oldest ?? start, start)
             switch p.state {
             case UInt8(ascii: "R"): states["Running", default: 0] += 1
@@ -75,7 +85,7 @@ struct ProcessCheck: LocalCheck {
             case UInt8(ascii: "Z"): states["Zombie", default: 0] += 1
             default: states["Other", default: 0] += 1
             }
-            let details = snapshot.processDetails(p.pid)
+            let details = snapshot.processDetails(pid)
             if let n = details.openFiles {
                 openFiles += Double(n)
                 if let limit = details.maxOpenFiles, limit > 0 { worstRatio = max(worstRatio, Double(n) / limit) }

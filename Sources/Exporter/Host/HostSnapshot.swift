@@ -13,22 +13,28 @@ final class HostSnapshot: Sendable {
     let paths: HostPaths
     /// The (protocol, port) pairs port checks watch: only their listeners need owners.
     let watchedPorts: Set<WatchedPort>
+    /// The process identity fields process checks match on.
+    let processFields: ProcessFields
     private let ownerCache: SocketOwnerCache
     private let processes = Mutex<ProcessTable?>(nil)
+    private let stats = Mutex<[Int32: ProcessStat?]>([:])
+    private let boot = Mutex<Double?>(nil)
     private let sockets = Mutex<[SocketProtocol: [SocketEntry]]>([:])
     private let owners = Mutex<[UInt64: SocketOwner]?>(nil)
     private let details = Mutex<[Int32: ProcessDetails]>([:])
 
-    init(paths: HostPaths, watchedPorts: Set<WatchedPort> = [], ownerCache: SocketOwnerCache = SocketOwnerCache()) {
+    init(paths: HostPaths, watchedPorts: Set<WatchedPort> = [], processFields: ProcessFields = [.comm, .cmdline, .exe],
+         ownerCache: SocketOwnerCache = SocketOwnerCache()) {
         self.paths = paths
         self.watchedPorts = watchedPorts
+        self.processFields = processFields
         self.ownerCache = ownerCache
     }
 
     func processTable() -> ProcessTable {
         processes.withLock { cached in
             if let cached { return cached }
-            let table = ProcessTable.read(paths: paths)
+            let table = ProcessTable.read(paths: paths, fields: processFields)
             cached = table
             return table
         }
@@ -57,6 +63,24 @@ final class HostSnapshot: Sendable {
             let map = ownerCache.resolve(wanted, paths: paths)
             cached = map
             return map
+        }
+    }
+
+    /// /proc/PID/stat of one process, read once per snapshot; nil once it has exited.
+    func processStat(_ pid: Int32) -> ProcessStat? {
+        if let known = stats.withLock({ $0[pid] }) { return known }
+        let fresh = ProcessStat.read(pid: pid, paths: paths)
+        stats.withLock { $0[pid] = fresh }
+        return fresh
+    }
+
+    /// node_boot_time_seconds, to turn start ticks into wall time.
+    func bootTime() -> Double {
+        boot.withLock { cached in
+            if let cached { return cached }
+            let value = ProcessTable.bootTime(paths: paths)
+            cached = value
+            return value
         }
     }
 
