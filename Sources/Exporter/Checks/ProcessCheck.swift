@@ -21,6 +21,8 @@ struct ProcessCheck: LocalCheck {
 
     func evaluate(_ context: CheckContext) -> CheckOutcome { evaluate(context.snapshot, now: wallClockSeconds()) }
 
+    static let ownPID = getpid()
+
     /// The kernel keeps only the first 15 bytes of a command name.
     static let commLength = 15
 
@@ -34,7 +36,7 @@ struct ProcessCheck: LocalCheck {
     }
 
     func matches(_ p: ProcessIdentity) -> Bool {
-        if p.pid == getpid() { return false }
+        if p.pid == Self.ownPID { return false }
         if !process.comm.isEmpty {
             guard let comm = p.comm else { return false }
             let ok = process.comm.contains { name in

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An unanchored regular expression, matched the way Go's `regexp.MatchString` does
 /// (node_exporter's exclusion flags and process-exporter's cmdline patterns rely on
@@ -18,7 +21,8 @@ final class SearchRegex: Sendable, CustomStringConvertible {
     init(_ pattern: String) throws(RegexSyntaxError) {
         self.pattern = pattern
         literal = Self.literalShape(pattern)
-        let translated = pattern.replacingOccurrences(of: "(?P<", with: "(?<")
+        // ICU rejects an empty pattern; Go accepts it as matching everything.
+        let translated = pattern.isEmpty ? "(?:)" : pattern.replacingOccurrences(of: "(?P<", with: "(?<")
         do {
             regex = try NSRegularExpression(pattern: translated, options: [])
         } catch {
@@ -85,21 +89,20 @@ final class SearchRegex: Sendable, CustomStringConvertible {
         if atStart { return zip(needle, hay).allSatisfy { $0 == $1 } }
         if atEnd { return zip(needle, hay[(hay.count - n)...]).allSatisfy { $0 == $1 } }
         if n == 0 { return true }
-        let first = needle[0]
-        var i = 0
-        let last = hay.count - n
-        outer: while i <= last {
-            if hay[i] == first {
-                var k = 1
-                while k < n {
-                    if hay[i + k] != needle[k] { i += 1; continue outer }
-                    k += 1
-                }
-                return true
+        // memchr finds candidate first bytes with SIMD; command lines of build tools
+        // run to tens of kilobytes and are searched by every process check.
+        return needle.withUnsafeBufferPointer { pattern -> Bool in
+            let base = hay.baseAddress!
+            var offset = 0
+            let last = hay.count - n
+            while offset <= last {
+                guard let hit = memchr(base + offset, Int32(pattern[0]), last - offset + 1) else { return false }
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + at, pattern.baseAddress!, n) == 0 { return true }
+                offset = at + 1
             }
-            i += 1
+            return false
         }
-        return false
     }
 
     private static func namedGroups(in pattern: String) -> [String] {
