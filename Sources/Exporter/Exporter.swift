@@ -121,19 +121,29 @@ public final class Exporter: Sendable {
         let pool = self.pool
         let logger = options.logger
         let timeoutSeconds = options.collectorTimeout.seconds
-        let outcomes = await withTaskGroup(of: CollectorRun.self) { group in
-            for (i, collector) in collectors.enumerated() {
+        // Collectors that only read /proc and /sys share one worker job; the two that
+        // touch arbitrary mounts (statfs, the textfile directory) get their own, so a
+        // hung NFS mount times out alone.
+        var groups: [[Int]] = [[]]
+        for (i, collector) in collectors.enumerated() {
+            if collector is FilesystemCollector || collector is TextfileCollector { groups.append([i]) } else { groups[0].append(i) }
+        }
+        let collectors = self.collectors
+        let outcomes = await withTaskGroup(of: [CollectorRun].self) { group in
+            for indices in groups where !indices.isEmpty {
                 group.addTask {
-                    let run = await pool.run(deadline: deadline) { () -> CollectorRun in
-                        Self.runCollector(collector, index: i, logger: logger)
+                    let runs = await pool.run(deadline: deadline) { () -> [CollectorRun] in
+                        indices.map { Self.runCollector(collectors[$0], index: $0, logger: logger) }
                     }
-                    if let run { return run }
-                    logger.error("collector timed out", metadata: ["name": "\(collector.name)"])
-                    return CollectorRun(index: i, metrics: MetricSet(), seconds: timeoutSeconds, success: false)
+                    if let runs { return runs }
+                    return indices.map { i in
+                        logger.error("collector timed out", metadata: ["name": "\(collectors[i].name)"])
+                        return CollectorRun(index: i, metrics: MetricSet(), seconds: timeoutSeconds, success: false)
+                    }
                 }
             }
             var all: [CollectorRun] = []
-            for await r in group { all.append(r) }
+            for await runs in group { all += runs }
             return all.sorted { $0.index < $1.index }
         }
         var set = MetricSet()

@@ -41,6 +41,19 @@ extension LocalCheck {
     }
 }
 
+/// A check whose work is synchronous and bounded by its own deadline (sockets with
+/// poll timeouts, children killed at the deadline): the scheduler runs it straight
+/// on a worker thread.
+protocol BlockingCheck: Check {
+    func runBlocking(_ context: CheckContext, deadline: Deadline) -> CheckOutcome
+}
+
+extension BlockingCheck {
+    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
+        await context.pool.run(deadline: nil) { runBlocking(context, deadline: deadline) } ?? .failure("timeout", "check did not finish")
+    }
+}
+
 /// Labels shared by every metric of a check: `check` and the configured ones.
 struct CheckLabels: Sendable {
     let base: [LabelPair]

@@ -139,10 +139,14 @@ actor CheckScheduler {
         let timeout = Duration.milliseconds(check.config.timeout.milliseconds)
         let deadline = Deadline(after: check.config.timeout.seconds)
         let hardDeadline = started.advanced(by: timeout + grace)
-        let outcome = await withHardDeadline(hardDeadline) {
-            await check.execute(context, deadline: deadline)
-        } ?? .failure("timeout", "check did not finish within its timeout of \(check.config.timeout)")
-        return CheckResult(outcome: outcome, durationSeconds: seconds(since: started), finishedAt: wallClockSeconds(),
+        let outcome: CheckOutcome?
+        if let blocking = check as? any BlockingCheck {
+            outcome = await context.pool.run(deadline: hardDeadline) { blocking.runBlocking(context, deadline: deadline) }
+        } else {
+            outcome = await withHardDeadline(hardDeadline) { await check.execute(context, deadline: deadline) }
+        }
+        return CheckResult(outcome: outcome ?? .failure("timeout", "check did not finish within its timeout of \(check.config.timeout)"),
+                           durationSeconds: seconds(since: started), finishedAt: wallClockSeconds(),
                            finishedMonotonic: ContinuousClock.now)
     }
 }

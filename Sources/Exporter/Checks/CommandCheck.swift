@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs a program from an argument vector (through `/bin/sh -c` only with
 /// `shell: true`) and turns its exit code and output into metrics.
-struct CommandCheck: Check {
+struct CommandCheck: BlockingCheck {
     let config: CheckConfig
     let command: CommandCheckConfig
     let labels: CheckLabels
@@ -29,9 +29,7 @@ struct CommandCheck: Check {
 
     var argv: [String] { command.shell ? ["/bin/sh", "-c", command.command.joined(separator: " ")] : command.command }
 
-    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
-        await context.pool.run(deadline: nil) { run(deadline: deadline) } ?? .failure("timeout", "command check did not finish")
-    }
+    func runBlocking(_ context: CheckContext, deadline: Deadline) -> CheckOutcome { run(deadline: deadline) }
 
     func run(deadline: Deadline) -> CheckOutcome {
         let result: SubprocessResult
