@@ -56,50 +56,21 @@ struct CommandCheck: BlockingCheck {
         if result.timedOut {
             return .failure("timeout", "\(argv[0]) ran past its timeout of \(config.timeout) and was killed with its process group", metrics: metrics)
         }
-        let output = String(decoding: result.stdout, as: UTF8.self)
+        var output = CommandOutput(result.stdout)
         var problems: [String] = []
-        var json: JSONValue?
-        var jsonError: String?
         for extractor in extractors {
             let m = extractor.metric
             guard let h = metrics.family(m.name, help: m.help.isEmpty ? "Extracted from the output of check \(config.name)." : m.help, type: m.type) else { continue }
-            switch m.source {
-            case .number:
-                let text = output.trimmingCharacters(in: .whitespacesAndNewlines)
-                if let v = Double(text) { metrics.append(h, labels: labels.with(m.labels), value: v) }
-                else { problems.append("\(m.name): output is not a number: \(Self.excerpt(text))") }
-            case .regex:
-                // Every match is one sample; named groups other than `value` are its
-                // labels, and a repeated label set keeps its first match.
-                guard let regex = extractor.regex else { continue }
-                let matches = regex.allCaptures(in: output)
-                if matches.isEmpty {
-                    problems.append("\(m.name): no match for \(regex.pattern)")
-                    continue
-                }
+            switch output.samples(extractor) {
+            case .success(let samples):
+                // A repeated label set keeps its first value.
                 var seen = Set<[LabelPair]>()
-                for captures in matches {
-                    let valueText = captures.named["value"] ?? (captures.numbered.count > 1 ? captures.numbered[1] : captures.numbered[0])
-                    guard let v = Double(valueText.trimmingCharacters(in: .whitespaces)) else {
-                        problems.append("\(m.name): matched text is not a number: \(Self.excerpt(valueText))")
-                        continue
-                    }
-                    var extra = m.labels
-                    for name in regex.groupNames where name != "value" { extra.append(LabelPair(name, captures.named[name] ?? "")) }
-                    let labelSet = labels.with(extra)
-                    guard seen.insert(labelSet).inserted else { continue }
-                    metrics.append(h, labels: labelSet, value: v)
+                for (extra, value) in samples {
+                    let labelSet = labels.with(m.labels + extra)
+                    if seen.insert(labelSet).inserted { metrics.append(h, labels: labelSet, value: value) }
                 }
-            case .jsonPath:
-                if json == nil, jsonError == nil {
-                    do { json = try JSONValue.parse(result.stdout) } catch { jsonError = "output is not JSON" }
-                }
-                guard let json, let path = extractor.jsonPath else {
-                    problems.append("\(m.name): \(jsonError ?? "output is not JSON")")
-                    continue
-                }
-                if let v = path.number(in: json) { metrics.append(h, labels: labels.with(m.labels), value: v) }
-                else { problems.append("\(m.name): no number at \(path.text)") }
+            case .failure(let problem):
+                problems.append("\(m.name): \(problem.message)")
             }
         }
         if !command.successExitCodes.contains(exitCode) {

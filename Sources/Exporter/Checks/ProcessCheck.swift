@@ -62,43 +62,65 @@ struct ProcessCheck: LocalCheck {
 
     func evaluate(_ snapshot: HostSnapshot, now: Double) -> CheckOutcome {
         let matched = snapshot.processTable().processes.filter(matches).compactMap { p in snapshot.processStat(p.pid).map { (p.pid, $0) } }
-        let bootTime = matched.isEmpty ? 0 : snapshot.bootTime()
-        let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
-        let hz = CPUCollector.userHZ
-
-        var user = 0.0, system = 0.0, resident = 0.0, virtualBytes = 0.0, swapped = 0.0
-        var openFiles = 0.0, worstRatio = 0.0, threads = 0.0, minor = 0.0, major = 0.0
-        var oldest: Double?
-        var states: [String: Double] = ["Running": 0, "Sleeping": 0, "Waiting": 0, "Zombie": 0, "Other": 0]
-        for (pid, p) in matched {
-            user += Double(p.userTicks) / hz
-            system += Double(p.systemTicks) / hz
-            resident += Double(p.residentPages) * pageSize
-            virtualBytes += Double(p.virtualBytes)
-            threads += Double(p.threads)
-            minor += Double(p.minorFaults)
-            major += Double(p.majorFaults)
-            let start = bootTime + Double(p.startTicks) / hz
-            oldest = min(oldest ?? start, start)
-            switch p.state {
-            case UInt8(ascii: "R"): states["Running", default: 0] += 1
-            case UInt8(ascii: "S"): states["Sleeping", default: 0] += 1
-            case UInt8(ascii: "D"): states["Waiting", default: 0] += 1
-            case UInt8(ascii: "Z"): states["Zombie", default: 0] += 1
-            default: states["Other", default: 0] += 1
-            }
-            let details = snapshot.processDetails(pid)
-            if let n = details.openFiles {
-                openFiles += Double(n)
-                if let limit = details.maxOpenFiles, limit > 0 { worstRatio = max(worstRatio, Double(n) / limit) }
-            }
-            swapped += Double(details.swappedBytes ?? 0)
+        var totals = GroupTotals(bootTime: matched.isEmpty ? 0 : snapshot.bootTime())
+        for (pid, stat) in matched { totals.add(stat, snapshot.processDetails(pid)) }
+        let metrics = totals.metrics(group: config.name, labels: labels)
+        if matched.count < process.minCount {
+            return .failure("too_few_processes", "\(matched.count) matching processes, want at least \(process.minCount)", metrics: metrics)
         }
+        if let maxCount = process.maxCount, matched.count > maxCount {
+            return .failure("too_many_processes", "\(matched.count) matching processes, want at most \(maxCount)", metrics: metrics)
+        }
+        return CheckOutcome(success: true, metrics: metrics, reason: nil, message: nil)
+    }
+}
 
+/// A process-exporter name group's sums over its processes.
+struct GroupTotals {
+    static let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+    static let stateNames = ["Other", "Running", "Sleeping", "Waiting", "Zombie"]
+
+    let bootTime: Double
+    var count = 0.0, user = 0.0, system = 0.0, resident = 0.0, virtualBytes = 0.0, swapped = 0.0
+    var openFiles = 0.0, worstRatio = 0.0, threads = 0.0, minor = 0.0, major = 0.0
+    var oldest: Double?
+    var states: [String: Double] = [:]
+
+    init(bootTime: Double) { self.bootTime = bootTime }
+
+    mutating func add(_ p: ProcessStat, _ details: ProcessDetails) {
+        let hz = CPUCollector.userHZ
+        count += 1
+        user += Double(p.userTicks) / hz
+        system += Double(p.systemTicks) / hz
+        resident += Double(p.residentPages) * Self.pageSize
+        virtualBytes += Double(p.virtualBytes)
+        threads += Double(p.threads)
+        minor += Double(p.minorFaults)
+        major += Double(p.majorFaults)
+        let start = bootTime + Double(p.startTicks) / hz
+        oldest = min(oldest ?? start, start)
+        let state: String
+        switch p.state {
+        case UInt8(ascii: "R"): state = "Running"
+        case UInt8(ascii: "S"): state = "Sleeping"
+        case UInt8(ascii: "D"): state = "Waiting"
+        case UInt8(ascii: "Z"): state = "Zombie"
+        default: state = "Other"
+        }
+        states[state, default: 0] += 1
+        if let n = details.openFiles {
+            openFiles += Double(n)
+            if let limit = details.maxOpenFiles, limit > 0 { worstRatio = max(worstRatio, Double(n) / limit) }
+        }
+        swapped += Double(details.swappedBytes ?? 0)
+    }
+
+    /// The group as process-exporter's `namedprocess_namegroup_*` families.
+    func metrics(group name: String, labels: CheckLabels) -> MetricSet {
         var metrics = MetricSet()
-        let group = labels.with([LabelPair("groupname", config.name)])
-        func with(_ name: String, _ value: String) -> [LabelPair] { labels.with([LabelPair("groupname", config.name), LabelPair(name, value)]) }
-        let count = Double(matched.count)
+        let group = labels.with([LabelPair("groupname", name)])
+        func with(_ label: String, _ value: String) -> [LabelPair] { labels.with([LabelPair("groupname", name), LabelPair(label, value)]) }
         metrics.add("namedprocess_namegroup_num_procs", help: "number of processes in this group", type: .gauge, labels: group, value: count)
         if let h = metrics.family("namedprocess_namegroup_cpu_seconds_total", help: "Cpu user usage in seconds", type: .counter) {
             metrics.append(h, labels: with("mode", "system"), value: system)
@@ -120,18 +142,9 @@ struct ProcessCheck: LocalCheck {
                         type: .gauge, labels: group, value: oldest)
         }
         if let h = metrics.family("namedprocess_namegroup_states", help: "Number of processes in states Running, Sleeping, Waiting, Zombie, or Other", type: .gauge) {
-            for state in ["Other", "Running", "Sleeping", "Waiting", "Zombie"] {
-                metrics.append(h, labels: with("state", state), value: states[state] ?? 0)
-            }
+            for state in Self.stateNames { metrics.append(h, labels: with("state", state), value: states[state] ?? 0) }
         }
-
-        if matched.count < process.minCount {
-            return .failure("too_few_processes", "\(matched.count) matching processes, want at least \(process.minCount)", metrics: metrics)
-        }
-        if let maxCount = process.maxCount, matched.count > maxCount {
-            return .failure("too_many_processes", "\(matched.count) matching processes, want at most \(maxCount)", metrics: metrics)
-        }
-        return CheckOutcome(success: true, metrics: metrics, reason: nil, message: nil)
+        return metrics
     }
 }
 
