@@ -167,3 +167,12 @@ import Testing
         #expect(page.family("ember_check_duration_seconds")?.type == .gauge)
     }
 }
+
+@Suite struct CheckLabelTests {
+    @Test func labelsAreSortedAndNeverRepeated() {
+        let labels = CheckLabels(CheckConfig(name: "c", labels: [LabelPair("zone", "a"), LabelPair("env", "prod")], kind: .file(FileCheckConfig(path: "/x"))))
+        #expect(labels.base.map(\.name) == ["check", "env", "zone"])
+        let merged = labels.with([LabelPair("env", "from-capture"), LabelPair("disk", "sda"), LabelPair("disk", "sdb")])
+        #expect(merged == [LabelPair("check", "c"), LabelPair("disk", "sda"), LabelPair("env", "from-capture"), LabelPair("zone", "a")])
+    }
+}

@@ -62,10 +62,13 @@ struct CheckLabels: Sendable {
         base = ([LabelPair("check", config.name)] + config.labels).sorted { $0.name < $1.name }
     }
 
-    /// The base labels plus `extra`, sorted by name as client_golang exposes them.
+    /// The base labels plus `extra` (which wins on a name clash, so a page never
+    /// repeats a label name), sorted by name as client_golang exposes them.
     func with(_ extra: [LabelPair]) -> [LabelPair] {
         if extra.isEmpty { return base }
-        return (base + extra).sorted { $0.name < $1.name }
+        var merged = base.filter { b in !extra.contains { $0.name == b.name } }
+        for pair in extra where !merged.contains(where: { $0.name == pair.name }) { merged.append(pair) }
+        return merged.sorted { $0.name < $1.name }
     }
 }
 
