@@ -100,7 +100,7 @@ public final class Exporter: Sendable {
         var set = await collectHost()
         let results = await checkResults
         for (labels, result) in zip(scheduler.labels, results) {
-            appendCheck(labels, result, to: &set)
+            if let result { appendCheck(labels, result, to: &set) }
         }
         return ExpositionPage(families: set.sorted())
     }

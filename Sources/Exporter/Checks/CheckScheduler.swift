@@ -40,8 +40,9 @@ actor CheckScheduler {
         self.inFlight = Array(repeating: nil, count: checks.count)
     }
 
-    /// Results for all checks, in configuration order.
-    func results(snapshot: HostSnapshot) async -> [CheckResult] {
+    /// Results for all checks, in configuration order (nil only for a check that has
+    /// neither a result nor a run, which the scheduling below never leaves).
+    func results(snapshot: HostSnapshot) async -> [CheckResult?] {
         var awaited: [Int] = []
         var background: [Int] = []
         var out: [CheckResult?] = Array(repeating: nil, count: checks.count)
@@ -62,7 +63,7 @@ actor CheckScheduler {
         for i in awaited {
             if let task = tasks[i] { out[i] = await task.value }
         }
-        return out.compactMap { $0 }
+        return out
     }
 
     /// Starts runs for checks that are not already running; local checks go into one
