@@ -30,6 +30,9 @@ public final class Exporter: Sendable {
     private let collectors: [any HostCollector]
     private let scheduler: CheckScheduler
     private let pool: WorkerPool
+    private let watchedPorts: Set<WatchedPort>
+    private let processFields: ProcessFields
+    private let ownerCache = SocketOwnerCache()
 
     /// Builds the collectors and checks. Throws `ExporterError` for an invalid
     /// collector regular expression or check pattern.
@@ -45,6 +48,13 @@ public final class Exporter: Sendable {
             throw ExporterError(message: "invalid check: \(error)")
         }
         scheduler = CheckScheduler(checks: checks, options: options, pool: pool)
+        processFields = checks.reduce(into: ProcessFields()) { f, check in
+            if let p = check as? ProcessCheck { f.formUnion(p.fields) }
+        }
+        watchedPorts = Set(config.checks.compactMap { check in
+            if case .port(let p) = check.kind { return WatchedPort(proto: p.proto, port: p.port) }
+            return nil
+        })
     }
 
     static func makeCollectors(_ options: ExporterOptions) throws -> [any HostCollector] {
@@ -85,12 +95,12 @@ public final class Exporter: Sendable {
     /// Gathers host metrics and check results. Returns within the longest check
     /// timeout (plus a small grace) however the checks behave.
     public func collect() async -> ExpositionPage {
-        let snapshot = HostSnapshot(paths: options.paths)
+        let snapshot = HostSnapshot(paths: options.paths, watchedPorts: watchedPorts, processFields: processFields, ownerCache: ownerCache)
         async let checkResults = scheduler.results(snapshot: snapshot)
         var set = await collectHost()
         let results = await checkResults
-        for (check, result) in zip(config.checks, results) {
-            appendCheck(check, result, to: &set)
+        for (labels, result) in zip(scheduler.labels, results) {
+            if let result { appendCheck(labels, result, to: &set) }
         }
         return ExpositionPage(families: set.sorted())
     }
@@ -111,19 +121,29 @@ public final class Exporter: Sendable {
         let pool = self.pool
         let logger = options.logger
         let timeoutSeconds = options.collectorTimeout.seconds
-        let outcomes = await withTaskGroup(of: CollectorRun.self) { group in
-            for (i, collector) in collectors.enumerated() {
+        // Collectors that only read /proc and /sys share one worker job; the two that
+        // touch arbitrary mounts (statfs, the textfile directory) get their own, so a
+        // hung NFS mount times out alone.
+        var groups: [[Int]] = [[]]
+        for (i, collector) in collectors.enumerated() {
+            if collector is FilesystemCollector || collector is TextfileCollector { groups.append([i]) } else { groups[0].append(i) }
+        }
+        let collectors = self.collectors
+        let outcomes = await withTaskGroup(of: [CollectorRun].self) { group in
+            for indices in groups where !indices.isEmpty {
                 group.addTask {
-                    let run = await pool.run(deadline: deadline) { () -> CollectorRun in
-                        Self.runCollector(collector, index: i, logger: logger)
+                    let runs = await pool.run(deadline: deadline) { () -> [CollectorRun] in
+                        indices.map { Self.runCollector(collectors[$0], index: $0, logger: logger) }
                     }
-                    if let run { return run }
-                    logger.error("collector timed out", metadata: ["name": "\(collector.name)"])
-                    return CollectorRun(index: i, metrics: MetricSet(), seconds: timeoutSeconds, success: false)
+                    if let runs { return runs }
+                    return indices.map { i in
+                        logger.error("collector timed out", metadata: ["name": "\(collectors[i].name)"])
+                        return CollectorRun(index: i, metrics: MetricSet(), seconds: timeoutSeconds, success: false)
+                    }
                 }
             }
             var all: [CollectorRun] = []
-            for await r in group { all.append(r) }
+            for await runs in group { all += runs }
             return all.sorted { $0.index < $1.index }
         }
         var set = MetricSet()
@@ -165,8 +185,7 @@ public final class Exporter: Sendable {
         return CollectorRun(index: index, metrics: set, seconds: seconds(since: started), success: success)
     }
 
-    private func appendCheck(_ check: CheckConfig, _ result: CheckResult, to set: inout MetricSet) {
-        let labels = CheckLabels(check)
+    private func appendCheck(_ labels: CheckLabels, _ result: CheckResult, to set: inout MetricSet) {
         set.add("ember_check_success", help: "Whether the check's last run succeeded (1) or not (0).", type: .gauge,
                 labels: labels.base, value: result.outcome.success ? 1 : 0)
         set.add("ember_check_duration_seconds", help: "How long the check's last run took.", type: .gauge,

@@ -30,7 +30,21 @@ import Testing
         }
         #expect(s.unit == "nginx.service")
         #expect(config.checks.first { $0.name == "nginx-service" }?.interval == PromDuration(seconds: 30))
-        _ = try Exporter(config: config, options: checksOnlyOptions())
+    }
+
+    /// The example file runs on this host: memory-used works everywhere, services fail
+    /// cleanly without systemd, and nothing in it breaks the scrape.
+    @Test func exampleFileScrapes() async throws {
+        let config = try ChecksFile.load(repositoryRoot + "/examples/checks.yml")
+        let page = try await scrapeChecks(config.checks)
+        #expect(page.samples("ember_check_success").count == config.checks.count)
+        let used = try #require(page.value("host_memory_used_percent", ["check": "memory-used", "env": "production"]))
+        #expect(used > 0 && used < 100)
+        #expect(page.value("ember_check_success", ["check": "memory-used"]) == 1)
+        if !FileManager.default.fileExists(atPath: "/run/systemd/system") {
+            #expect(page.value("ember_check_error", ["check": "nginx-service", "reason": "systemd_unavailable"]) == 1)
+        }
+        #expect(page.value("namedprocess_namegroup_num_procs", ["check": "python3-processes"]) != nil)
     }
 
     @Test func fullExampleOfEveryType() throws {

@@ -246,7 +246,7 @@ import Testing
 
     @Test func procStatParsingSurvivesHostileCommNames() throws {
         let stat = Array("4242 (my (weird) proc) S 1 4242 4242 0 -1 4194560 150 0 2 0 700 300 0 0 20 0 3 0 12345 104857600 2560 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n".utf8)
-        let p = try #require(ProcessEntry.parseStat(stat, pid: 4242))
+        let p = try #require(ProcessStat.parse(stat))
         #expect(p.comm == "my (weird) proc")
         #expect(p.state == UInt8(ascii: "S"))
         #expect(p.ppid == 1)
@@ -258,7 +258,7 @@ import Testing
         #expect(p.startTicks == 12345)
         #expect(p.virtualBytes == 104_857_600)
         #expect(p.residentPages == 2560)
-        #expect(ProcessEntry.parseStat(Array("1 (truncated".utf8), pid: 1) == nil)
+        #expect(ProcessStat.parse(Array("1 (truncated".utf8)) == nil)
     }
 
     @Test func socketTablesDecodeAddressesAndStates() {
@@ -268,7 +268,7 @@ import Testing
            1: 0100007F:9C40 0100007F:2329 01 00000000:00000000 00:00000000 00000000     0        0 222 1 0000000000000000 100 0 0 10 0
 
         """
-        let entries = SocketTable.parse(Array(tcp.utf8), proto: .tcp)
+        let entries = SocketTable.parse(Array(tcp.utf8), proto: .tcp, listenersOnly: false)
         #expect(entries.count == 2)
         #expect(entries[0].localAddress.text == "127.0.0.1")
         #expect(entries[0].localPort == 9001)

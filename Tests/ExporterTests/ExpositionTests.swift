@@ -121,3 +121,21 @@ import Testing
         #expect(try TextFormatParser.parse(Array("x 1 1700000000000\n".utf8)).hasTimestamps)
     }
 }
+
+@Suite struct SearchRegexTests {
+    @Test func literalFastPathAgreesWithTheRegexEngine() throws {
+        let subjects = ["", "python3", "/usr/bin/python3 -m http.server", "xpython3x", "python", "pypython3", "python3 python3"]
+        for pattern in ["python3", "^python3", "python3$", "^python3$", "^/usr/bin/python3 ", "server$", "", "^$"] {
+            let fast = try SearchRegex(pattern)
+            // A trivially non-literal spelling of the same pattern goes through ICU.
+            let slow = try SearchRegex(pattern.isEmpty ? "(?:)" : "(?:" + pattern + ")")
+            for s in subjects {
+                #expect(fast.matches(s) == slow.matches(s), "\(pattern) on \(s.debugDescription)")
+            }
+        }
+        #expect(try SearchRegex(#"http\.server"#).matches("python3 -m http.server"))
+        #expect(try !SearchRegex(#"http\.server"#).matches("python3 -m httpxserver"))
+        #expect(try SearchRegex("(?P<disk>sd[a-z])").captures(in: "on sdb1")?.named["disk"] == "sdb")
+        #expect(throws: RegexSyntaxError.self) { try SearchRegex("(") }
+    }
+}

@@ -52,3 +52,21 @@ import Testing
         #expect(text.contains("\nnode_context_switches_total "))
     }
 }
+
+@Suite struct ExporterOptionsTests {
+    @Test func badCollectorPatternsAreRejectedWithTheirFlag() {
+        var options = ExporterOptions()
+        options.netdevDeviceExclude = "(eth"
+        let error = #expect(throws: ExporterError.self) { try Exporter(config: ChecksConfig(), options: options) }
+        #expect(error?.description.hasPrefix("--collector.netdev.device-exclude: invalid regular expression") == true)
+    }
+
+    @Test func disabledCollectorsAreNotRun() async throws {
+        var options = ExporterOptions()
+        options.collectors = [.uname]
+        let exporter = try Exporter(config: ChecksConfig(), options: options)
+        let page = try ParsedPage(await exporter.scrape(format: .text).body)
+        #expect(page.samples("node_scrape_collector_success").map { $0.labels.first?.value } == ["uname"])
+        #expect(page.family("node_cpu_seconds_total") == nil)
+    }
+}

@@ -119,9 +119,11 @@ final class ChildProcess {
 
     var pid: Int32 { process.processIdentifier }
 
+    /// Kills with SIGKILL: the test runner blocks SIGTERM in its threads and
+    /// Foundation's Process passes that mask on to children, so SIGTERM would wait forever.
     func stop() {
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
@@ -138,6 +140,10 @@ func eventually(within seconds: Double = 10, _ condition: () async throws -> Boo
     }
     return try await condition()
 }
+
+/// A Python 3 interpreter: the system one when present (pyenv shims add a layer of
+/// shell scripts), else whatever PATH finds.
+let python3Path: String? = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : which("python3")
 
 /// Absolute path of a program on PATH.
 func which(_ name: String) -> String? {

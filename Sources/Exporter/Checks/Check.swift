@@ -29,6 +29,31 @@ protocol Check: Sendable {
     func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome
 }
 
+/// A check that only reads host state (/proc, stat): cheap and non-blocking, so the
+/// scheduler runs all of a scrape's local checks together in one worker job.
+protocol LocalCheck: Check {
+    func evaluate(_ context: CheckContext) -> CheckOutcome
+}
+
+extension LocalCheck {
+    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
+        await context.pool.run(deadline: nil) { evaluate(context) } ?? .failure("timeout", "check did not finish")
+    }
+}
+
+/// A check whose work is synchronous and bounded by its own deadline (sockets with
+/// poll timeouts, children killed at the deadline): the scheduler runs it straight
+/// on a worker thread.
+protocol BlockingCheck: Check {
+    func runBlocking(_ context: CheckContext, deadline: Deadline) -> CheckOutcome
+}
+
+extension BlockingCheck {
+    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
+        await context.pool.run(deadline: nil) { runBlocking(context, deadline: deadline) } ?? .failure("timeout", "check did not finish")
+    }
+}
+
 /// Labels shared by every metric of a check: `check` and the configured ones.
 struct CheckLabels: Sendable {
     let base: [LabelPair]
@@ -37,10 +62,13 @@ struct CheckLabels: Sendable {
         base = ([LabelPair("check", config.name)] + config.labels).sorted { $0.name < $1.name }
     }
 
-    /// The base labels plus `extra`, sorted by name as client_golang exposes them.
+    /// The base labels plus `extra` (which wins on a name clash, so a page never
+    /// repeats a label name), sorted by name as client_golang exposes them.
     func with(_ extra: [LabelPair]) -> [LabelPair] {
         if extra.isEmpty { return base }
-        return (base + extra).sorted { $0.name < $1.name }
+        var merged = base.filter { b in !extra.contains { $0.name == b.name } }
+        for pair in extra where !merged.contains(where: { $0.name == pair.name }) { merged.append(pair) }
+        return merged.sorted { $0.name < $1.name }
     }
 }
 

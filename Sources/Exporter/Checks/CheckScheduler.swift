@@ -21,6 +21,8 @@ struct CheckResult: Sendable {
 actor CheckScheduler {
     private let checks: [any Check]
     private let options: ExporterOptions
+    /// Sorted base labels per check, computed once.
+    nonisolated let labels: [CheckLabels]
     private let pool: WorkerPool
     private var cached: [CheckResult?]
     private var inFlight: [Task<CheckResult, Never>?]
@@ -31,57 +33,104 @@ actor CheckScheduler {
 
     init(checks: [any Check], options: ExporterOptions, pool: WorkerPool) {
         self.checks = checks
+        self.labels = checks.map { CheckLabels($0.config) }
         self.options = options
         self.pool = pool
         self.cached = Array(repeating: nil, count: checks.count)
         self.inFlight = Array(repeating: nil, count: checks.count)
     }
 
-    /// Results for all checks, in configuration order.
-    func results(snapshot: HostSnapshot) async -> [CheckResult] {
-        var waits: [(Int, Task<CheckResult, Never>)] = []
+    /// Results for all checks, in configuration order (nil only for a check that has
+    /// neither a result nor a run, which the scheduling below never leaves).
+    func results(snapshot: HostSnapshot) async -> [CheckResult?] {
+        var awaited: [Int] = []
+        var background: [Int] = []
         var out: [CheckResult?] = Array(repeating: nil, count: checks.count)
         let now = ContinuousClock.now
         for i in checks.indices {
             let interval = checks[i].config.interval
             if interval == .zero {
-                waits.append((i, start(i, snapshot: snapshot)))
-                continue
-            }
-            if let result = cached[i] {
+                awaited.append(i)
+            } else if let result = cached[i] {
                 out[i] = result
-                if now - result.finishedMonotonic >= .milliseconds(interval.milliseconds) {
-                    _ = start(i, snapshot: snapshot)
-                }
+                if now - result.finishedMonotonic >= .milliseconds(interval.milliseconds) { background.append(i) }
             } else {
-                waits.append((i, start(i, snapshot: snapshot)))
+                awaited.append(i)
             }
         }
-        for (i, task) in waits { out[i] = await task.value }
-        return out.compactMap { $0 }
+        let tasks = start(awaited, snapshot: snapshot)
+        _ = start(background, snapshot: snapshot)
+        for i in awaited {
+            if let task = tasks[i] { out[i] = await task.value }
+        }
+        return out
     }
 
-    private func start(_ i: Int, snapshot: HostSnapshot) -> Task<CheckResult, Never> {
-        if let running = inFlight[i] { return running }
-        let check = checks[i]
+    /// Starts runs for checks that are not already running; local checks go into one
+    /// shared worker job, the others run each on their own.
+    private func start(_ indices: [Int], snapshot: HostSnapshot) -> [Int: Task<CheckResult, Never>] {
+        var tasks: [Int: Task<CheckResult, Never>] = [:]
+        var local: [(Int, any LocalCheck)] = []
         let context = CheckContext(options: options, pool: pool, snapshot: snapshot)
-        let logger = options.logger
-        let task = Task.detached { () -> CheckResult in
-            let result = await Self.run(check, context: context)
-            if !result.outcome.success {
-                logger.debug("check failed", metadata: ["check": "\(check.config.name)", "reason": "\(result.outcome.reason ?? "")",
-                                                        "message": "\(result.outcome.message ?? "")"])
+        for i in indices {
+            if let running = inFlight[i] {
+                tasks[i] = running
+            } else if let check = checks[i] as? any LocalCheck {
+                local.append((i, check))
+            } else {
+                let check = checks[i]
+                let task = Task.detached { () -> CheckResult in
+                    let result = await Self.run(check, context: context)
+                    await self.finish(i, result)
+                    return result
+                }
+                inFlight[i] = task
+                tasks[i] = task
             }
-            await self.finish(i, result)
-            return result
         }
-        inFlight[i] = task
-        return task
+        if !local.isEmpty {
+            let batch = Task.detached { await Self.runLocal(local.map(\.1), context: context) }
+            for (k, (i, _)) in local.enumerated() {
+                let task = Task { () -> CheckResult in
+                    let result = await batch.value[k]
+                    self.finish(i, result)
+                    return result
+                }
+                inFlight[i] = task
+                tasks[i] = task
+            }
+        }
+        return tasks
     }
 
     private func finish(_ i: Int, _ result: CheckResult) {
         cached[i] = result
         inFlight[i] = nil
+        if !result.outcome.success {
+            options.logger.debug("check failed", metadata: [
+                "check": "\(checks[i].config.name)", "reason": "\(result.outcome.reason ?? "")", "message": "\(result.outcome.message ?? "")",
+            ])
+        }
+    }
+
+    /// Local checks, one after another in a single worker job, bounded as a whole by
+    /// the longest of their timeouts.
+    static func runLocal(_ checks: [any LocalCheck], context: CheckContext) async -> [CheckResult] {
+        let longest = checks.map(\.config.timeout.milliseconds).max() ?? 0
+        let hardDeadline = ContinuousClock.now.advanced(by: .milliseconds(longest) + grace)
+        let started = ContinuousClock.now
+        let results = await context.pool.run(deadline: hardDeadline) { () -> [CheckResult] in
+            checks.map { check in
+                let checkStarted = ContinuousClock.now
+                let outcome = check.evaluate(context)
+                return CheckResult(outcome: outcome, durationSeconds: seconds(since: checkStarted), finishedAt: wallClockSeconds(),
+                                   finishedMonotonic: ContinuousClock.now)
+            }
+        }
+        if let results { return results }
+        let timedOut = CheckResult(outcome: .failure("timeout", "reading host state did not finish in time"), durationSeconds: seconds(since: started),
+                                   finishedAt: wallClockSeconds(), finishedMonotonic: ContinuousClock.now)
+        return Array(repeating: timedOut, count: checks.count)
     }
 
     /// One run with a hard bound: whatever the check does, this returns by its
@@ -91,10 +140,14 @@ actor CheckScheduler {
         let timeout = Duration.milliseconds(check.config.timeout.milliseconds)
         let deadline = Deadline(after: check.config.timeout.seconds)
         let hardDeadline = started.advanced(by: timeout + grace)
-        let outcome = await withHardDeadline(hardDeadline) {
-            await check.execute(context, deadline: deadline)
-        } ?? .failure("timeout", "check did not finish within its timeout of \(check.config.timeout)")
-        return CheckResult(outcome: outcome, durationSeconds: seconds(since: started), finishedAt: wallClockSeconds(),
+        let outcome: CheckOutcome?
+        if let blocking = check as? any BlockingCheck {
+            outcome = await context.pool.run(deadline: hardDeadline) { blocking.runBlocking(context, deadline: deadline) }
+        } else {
+            outcome = await withHardDeadline(hardDeadline) { await check.execute(context, deadline: deadline) }
+        }
+        return CheckResult(outcome: outcome ?? .failure("timeout", "check did not finish within its timeout of \(check.config.timeout)"),
+                           durationSeconds: seconds(since: started), finishedAt: wallClockSeconds(),
                            finishedMonotonic: ContinuousClock.now)
     }
 }

@@ -176,8 +176,8 @@ public struct CommandMetricConfig: Sendable {
     public enum Source: Sendable {
         /// The whole output, trimmed, is one number.
         case number
-        /// A regular expression: the group named `value` (or group 1) is the number;
-        /// other named groups become labels.
+        /// A regular expression: every match is one sample, whose number is the group
+        /// named `value` (or group 1) and whose labels are the other named groups.
         case regex(String)
         /// A path into JSON output: `.a.b[0].c` (a leading `$` is allowed).
         case jsonPath(String)

@@ -158,7 +158,7 @@ struct CheckDecoder {
             guard isValidLegacyLabelName(key), !key.hasPrefix("__") else {
                 throw value.error("invalid label name \(quoteLabelValue(key))")
             }
-            if key == "check" || reserved.contains(key) {
+            if key == "check" || key == "reason" || reserved.contains(key) {
                 throw value.error("label \(quoteLabelValue(key)) is set by the check itself and cannot be configured")
             }
             out.append(LabelPair(key, try value.string()))

@@ -2,7 +2,7 @@ import Foundation
 
 /// Runs a program from an argument vector (through `/bin/sh -c` only with
 /// `shell: true`) and turns its exit code and output into metrics.
-struct CommandCheck: Check {
+struct CommandCheck: BlockingCheck {
     let config: CheckConfig
     let command: CommandCheckConfig
     let labels: CheckLabels
@@ -29,9 +29,7 @@ struct CommandCheck: Check {
 
     var argv: [String] { command.shell ? ["/bin/sh", "-c", command.command.joined(separator: " ")] : command.command }
 
-    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
-        await context.pool.run(deadline: nil) { run(deadline: deadline) } ?? .failure("timeout", "command check did not finish")
-    }
+    func runBlocking(_ context: CheckContext, deadline: Deadline) -> CheckOutcome { run(deadline: deadline) }
 
     func run(deadline: Deadline) -> CheckOutcome {
         let result: SubprocessResult
@@ -58,41 +56,21 @@ struct CommandCheck: Check {
         if result.timedOut {
             return .failure("timeout", "\(argv[0]) ran past its timeout of \(config.timeout) and was killed with its process group", metrics: metrics)
         }
-        let output = String(decoding: result.stdout, as: UTF8.self)
+        var output = CommandOutput(result.stdout)
         var problems: [String] = []
-        var json: JSONValue?
-        var jsonError: String?
         for extractor in extractors {
             let m = extractor.metric
             guard let h = metrics.family(m.name, help: m.help.isEmpty ? "Extracted from the output of check \(config.name)." : m.help, type: m.type) else { continue }
-            switch m.source {
-            case .number:
-                let text = output.trimmingCharacters(in: .whitespacesAndNewlines)
-                if let v = Double(text) { metrics.append(h, labels: labels.with(m.labels), value: v) }
-                else { problems.append("\(m.name): output is not a number: \(Self.excerpt(text))") }
-            case .regex:
-                guard let regex = extractor.regex, let captures = regex.captures(in: output) else {
-                    problems.append("\(m.name): no match for \(extractor.regex?.pattern ?? "")")
-                    continue
+            switch output.samples(extractor) {
+            case .success(let samples):
+                // A repeated label set keeps its first value.
+                var seen = Set<[LabelPair]>()
+                for (extra, value) in samples {
+                    let labelSet = labels.with(m.labels + extra)
+                    if seen.insert(labelSet).inserted { metrics.append(h, labels: labelSet, value: value) }
                 }
-                let valueText = captures.named["value"] ?? (captures.numbered.count > 1 ? captures.numbered[1] : captures.numbered[0])
-                guard let v = Double(valueText.trimmingCharacters(in: .whitespaces)) else {
-                    problems.append("\(m.name): matched text is not a number: \(Self.excerpt(valueText))")
-                    continue
-                }
-                var extra = m.labels
-                for (name, value) in captures.named where name != "value" { extra.append(LabelPair(name, value)) }
-                metrics.append(h, labels: labels.with(extra), value: v)
-            case .jsonPath:
-                if json == nil, jsonError == nil {
-                    do { json = try JSONValue.parse(result.stdout) } catch { jsonError = "output is not JSON" }
-                }
-                guard let json, let path = extractor.jsonPath else {
-                    problems.append("\(m.name): \(jsonError ?? "output is not JSON")")
-                    continue
-                }
-                if let v = path.number(in: json) { metrics.append(h, labels: labels.with(m.labels), value: v) }
-                else { problems.append("\(m.name): no number at \(path.text)") }
+            case .failure(let problem):
+                problems.append("\(m.name): \(problem.message)")
             }
         }
         if !command.successExitCodes.contains(exitCode) {

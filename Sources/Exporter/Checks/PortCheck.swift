@@ -2,7 +2,7 @@
 ///
 /// Reads /proc/net/{tcp,tcp6,udp,udp6} and maps socket inodes to processes through
 /// /proc/PID/fd, so it needs neither netstat nor ss.
-struct PortCheck: Check {
+struct PortCheck: LocalCheck {
     let config: CheckConfig
     let port: PortCheckConfig
     let labels: CheckLabels
@@ -13,14 +13,12 @@ struct PortCheck: Check {
         self.labels = CheckLabels(config)
     }
 
-    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
-        await context.pool.run(deadline: nil) { evaluate(context.snapshot) } ?? .failure("timeout", "port check did not finish")
-    }
+    func evaluate(_ context: CheckContext) -> CheckOutcome { evaluate(context.snapshot) }
 
     func evaluate(_ snapshot: HostSnapshot) -> CheckOutcome {
         let wantedAddress = port.address.flatMap(IPAddress.parse)
         let listeners = snapshot.sockets(port.proto).filter { s in
-            guard s.isListening, s.localPort == port.port else { return false }
+            guard s.localPort == port.port else { return false }
             guard let wantedAddress else { return true }
             if s.localAddress == wantedAddress { return true }
             // A wildcard listener accepts on every address of its family; [::] also
@@ -61,7 +59,7 @@ struct PortCheck: Check {
 }
 
 /// Existence, size and age of a file.
-struct FileCheck: Check {
+struct FileCheck: LocalCheck {
     let config: CheckConfig
     let file: FileCheckConfig
     let labels: CheckLabels
@@ -72,9 +70,7 @@ struct FileCheck: Check {
         self.labels = CheckLabels(config)
     }
 
-    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
-        await context.pool.run(deadline: nil) { evaluate(now: wallClockSeconds()) } ?? .failure("timeout", "file check did not finish")
-    }
+    func evaluate(_ context: CheckContext) -> CheckOutcome { evaluate(now: wallClockSeconds()) }
 
     func evaluate(now: Double) -> CheckOutcome {
         var metrics = MetricSet()

@@ -6,7 +6,7 @@ import Darwin
 
 /// Processes matched by name, executable or command line, reported the way
 /// process-exporter reports a name group (`namedprocess_namegroup_*{groupname}`).
-struct ProcessCheck: Check {
+struct ProcessCheck: LocalCheck {
     let config: CheckConfig
     let process: ProcessCheckConfig
     let labels: CheckLabels
@@ -19,18 +19,28 @@ struct ProcessCheck: Check {
         self.cmdlinePatterns = try process.cmdline.map { try SearchRegex($0) }
     }
 
-    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
-        await context.pool.run(deadline: nil) { evaluate(context.snapshot, now: wallClockSeconds()) } ?? .failure("timeout", "process check did not finish")
-    }
+    func evaluate(_ context: CheckContext) -> CheckOutcome { evaluate(context.snapshot, now: wallClockSeconds()) }
+
+    static let ownPID = getpid()
 
     /// The kernel keeps only the first 15 bytes of a command name.
     static let commLength = 15
 
-    func matches(_ p: ProcessEntry) -> Bool {
-        if p.pid == getpid() { return false }
+    /// The identity fields this check matches on.
+    var fields: ProcessFields {
+        var f: ProcessFields = []
+        if !process.comm.isEmpty { f.insert(.comm) }
+        if !process.exe.isEmpty { f.formUnion([.exe, .cmdline]) }
+        if !process.cmdline.isEmpty { f.insert(.cmdline) }
+        return f
+    }
+
+    func matches(_ p: ProcessIdentity) -> Bool {
+        if p.pid == Self.ownPID { return false }
         if !process.comm.isEmpty {
+            guard let comm = p.comm else { return false }
             let ok = process.comm.contains { name in
-                name.utf8.count > Self.commLength ? String(decoding: name.utf8.prefix(Self.commLength), as: UTF8.self) == p.comm : name == p.comm
+                name.utf8.count > Self.commLength ? String(decoding: name.utf8.prefix(Self.commLength), as: UTF8.self) == comm : name == comm
             }
             if !ok { return false }
         }
@@ -45,51 +55,72 @@ struct ProcessCheck: Check {
         if !cmdlinePatterns.isEmpty {
             // Kernel threads have no command line and never match a pattern.
             guard !p.cmdline.isEmpty else { return false }
-            let joined = p.cmdline.joined(separator: " ")
-            if !cmdlinePatterns.allSatisfy({ $0.matches(joined) }) { return false }
+            if !cmdlinePatterns.allSatisfy({ $0.matches(p.cmdlineJoined) }) { return false }
         }
         return true
     }
 
     func evaluate(_ snapshot: HostSnapshot, now: Double) -> CheckOutcome {
-        let table = snapshot.processTable()
-        let matched = table.processes.filter(matches)
-        let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
-        let hz = CPUCollector.userHZ
-
-        var user = 0.0, system = 0.0, resident = 0.0, virtualBytes = 0.0, swapped = 0.0
-        var openFiles = 0.0, worstRatio = 0.0, threads = 0.0, minor = 0.0, major = 0.0
-        var oldest: Double?
-        var states: [String: Double] = ["Running": 0, "Sleeping": 0, "Waiting": 0, "Zombie": 0, "Other": 0]
-        for p in matched {
-            user += Double(p.userTicks) / hz
-            system += Double(p.systemTicks) / hz
-            resident += Double(p.residentPages) * pageSize
-            virtualBytes += Double(p.virtualBytes)
-            threads += Double(p.threads)
-            minor += Double(p.minorFaults)
-            major += Double(p.majorFaults)
-            let start = table.bootTime + Double(p.startTicks) / hz
-            oldest = min(oldest ?? start, start)
-            switch p.state {
-            case UInt8(ascii: "R"): states["Running", default: 0] += 1
-            case UInt8(ascii: "S"): states["Sleeping", default: 0] += 1
-            case UInt8(ascii: "D"): states["Waiting", default: 0] += 1
-            case UInt8(ascii: "Z"): states["Zombie", default: 0] += 1
-            default: states["Other", default: 0] += 1
-            }
-            let details = ProcessDetails.read(pid: p.pid, paths: snapshot.paths)
-            if let n = details.openFiles {
-                openFiles += Double(n)
-                if let limit = details.maxOpenFiles, limit > 0 { worstRatio = max(worstRatio, Double(n) / limit) }
-            }
-            swapped += Double(details.swappedBytes ?? 0)
+        let matched = snapshot.processTable().processes.filter(matches).compactMap { p in snapshot.processStat(p.pid).map { (p.pid, $0) } }
+        var totals = GroupTotals(bootTime: matched.isEmpty ? 0 : snapshot.bootTime())
+        for (pid, stat) in matched { totals.add(stat, snapshot.processDetails(pid)) }
+        let metrics = totals.metrics(group: config.name, labels: labels)
+        if matched.count < process.minCount {
+            return .failure("too_few_processes", "\(matched.count) matching processes, want at least \(process.minCount)", metrics: metrics)
         }
+        if let maxCount = process.maxCount, matched.count > maxCount {
+            return .failure("too_many_processes", "\(matched.count) matching processes, want at most \(maxCount)", metrics: metrics)
+        }
+        return CheckOutcome(success: true, metrics: metrics, reason: nil, message: nil)
+    }
+}
 
+/// A process-exporter name group's sums over its processes.
+struct GroupTotals {
+    static let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+    static let stateNames = ["Other", "Running", "Sleeping", "Waiting", "Zombie"]
+
+    let bootTime: Double
+    var count = 0.0, user = 0.0, system = 0.0, resident = 0.0, virtualBytes = 0.0, swapped = 0.0
+    var openFiles = 0.0, worstRatio = 0.0, threads = 0.0, minor = 0.0, major = 0.0
+    var oldest: Double?
+    var states: [String: Double] = [:]
+
+    init(bootTime: Double) { self.bootTime = bootTime }
+
+    mutating func add(_ p: ProcessStat, _ details: ProcessDetails) {
+        let hz = CPUCollector.userHZ
+        count += 1
+        user += Double(p.userTicks) / hz
+        system += Double(p.systemTicks) / hz
+        resident += Double(p.residentPages) * Self.pageSize
+        virtualBytes += Double(p.virtualBytes)
+        threads += Double(p.threads)
+        minor += Double(p.minorFaults)
+        major += Double(p.majorFaults)
+        let start = bootTime + Double(p.startTicks) / hz
+        oldest = min(oldest ?? start, start)
+        let state: String
+        switch p.state {
+        case UInt8(ascii: "R"): state = "Running"
+        case UInt8(ascii: "S"): state = "Sleeping"
+        case UInt8(ascii: "D"): state = "Waiting"
+        case UInt8(ascii: "Z"): state = "Zombie"
+        default: state = "Other"
+        }
+        states[state, default: 0] += 1
+        if let n = details.openFiles {
+            openFiles += Double(n)
+            if let limit = details.maxOpenFiles, limit > 0 { worstRatio = max(worstRatio, Double(n) / limit) }
+        }
+        swapped += Double(details.swappedBytes ?? 0)
+    }
+
+    /// The group as process-exporter's `namedprocess_namegroup_*` families.
+    func metrics(group name: String, labels: CheckLabels) -> MetricSet {
         var metrics = MetricSet()
-        let group = labels.with([LabelPair("groupname", config.name)])
-        func with(_ name: String, _ value: String) -> [LabelPair] { labels.with([LabelPair("groupname", config.name), LabelPair(name, value)]) }
-        let count = Double(matched.count)
+        let group = labels.with([LabelPair("groupname", name)])
+        func with(_ label: String, _ value: String) -> [LabelPair] { labels.with([LabelPair("groupname", name), LabelPair(label, value)]) }
         metrics.add("namedprocess_namegroup_num_procs", help: "number of processes in this group", type: .gauge, labels: group, value: count)
         if let h = metrics.family("namedprocess_namegroup_cpu_seconds_total", help: "Cpu user usage in seconds", type: .counter) {
             metrics.append(h, labels: with("mode", "system"), value: system)
@@ -111,18 +142,9 @@ struct ProcessCheck: Check {
                         type: .gauge, labels: group, value: oldest)
         }
         if let h = metrics.family("namedprocess_namegroup_states", help: "Number of processes in states Running, Sleeping, Waiting, Zombie, or Other", type: .gauge) {
-            for state in ["Other", "Running", "Sleeping", "Waiting", "Zombie"] {
-                metrics.append(h, labels: with("state", state), value: states[state] ?? 0)
-            }
+            for state in Self.stateNames { metrics.append(h, labels: with("state", state), value: states[state] ?? 0) }
         }
-
-        if matched.count < process.minCount {
-            return .failure("too_few_processes", "\(matched.count) matching processes, want at least \(process.minCount)", metrics: metrics)
-        }
-        if let maxCount = process.maxCount, matched.count > maxCount {
-            return .failure("too_many_processes", "\(matched.count) matching processes, want at most \(maxCount)", metrics: metrics)
-        }
-        return CheckOutcome(success: true, metrics: metrics, reason: nil, message: nil)
+        return metrics
     }
 }
 

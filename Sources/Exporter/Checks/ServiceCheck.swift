@@ -10,7 +10,7 @@ import Darwin
 /// Runs `systemctl show UNIT --property=...` from an argument vector. On a host where
 /// systemd is not PID 1 it does not try: the check fails with reason
 /// `systemd_unavailable`.
-struct ServiceCheck: Check {
+struct ServiceCheck: BlockingCheck {
     static let activeStates = ["activating", "active", "deactivating", "failed", "inactive"]
     static let properties = ["Id", "LoadState", "ActiveState", "SubState", "NRestarts", "ActiveEnterTimestampMonotonic", "MainPID"]
 
@@ -29,9 +29,7 @@ struct ServiceCheck: Check {
         service.unit.lastIndex(of: ".").map { String(service.unit[service.unit.index(after: $0)...]) } ?? "service"
     }
 
-    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
-        await context.pool.run(deadline: nil) { evaluate(context.options, deadline: deadline) } ?? .failure("timeout", "service check did not finish")
-    }
+    func runBlocking(_ context: CheckContext, deadline: Deadline) -> CheckOutcome { evaluate(context.options, deadline: deadline) }
 
     func evaluate(_ options: ExporterOptions, deadline: Deadline) -> CheckOutcome {
         var st = stat()

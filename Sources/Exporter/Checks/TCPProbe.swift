@@ -1,6 +1,6 @@
 /// blackbox_exporter's tcp prober: connect, optionally send a line and expect a reply
 /// matching a regular expression.
-struct TCPProbe: Check {
+struct TCPProbe: BlockingCheck {
     let config: CheckConfig
     let tcp: TCPProbeConfig
     let target: HostPort
@@ -16,9 +16,7 @@ struct TCPProbe: Check {
         self.labels = CheckLabels(config)
     }
 
-    func execute(_ context: CheckContext, deadline: Deadline) async -> CheckOutcome {
-        await context.pool.run(deadline: nil) { probe(deadline: deadline) } ?? .failure("timeout", "tcp probe did not finish")
-    }
+    func runBlocking(_ context: CheckContext, deadline: Deadline) -> CheckOutcome { probe(deadline: deadline) }
 
     func probe(deadline: Deadline) -> CheckOutcome {
         let start = ContinuousClock.now

@@ -16,89 +16,100 @@ struct TextFormatParser {
         var hasTimestamps: Bool
     }
 
+    private let bytes: [UInt8]
+    private var families: [MetricFamily] = []
+    private var index: [String: Int] = [:]
+    private var declaredHelp: [String: String] = [:]
+    private var declaredType: [String: MetricType] = [:]
+    private var hasTimestamps = false
+    private var lineNumber = 0
+
+    private init(_ bytes: [UInt8]) { self.bytes = bytes }
+
     static func parse(_ bytes: [UInt8]) throws -> Result {
-        var families: [MetricFamily] = []
-        var index: [String: Int] = [:]
-        var declaredHelp: [String: String] = [:]
-        var declaredType: [String: MetricType] = [:]
-        var hasTimestamps = false
+        var parser = TextFormatParser(bytes)
         var scanner = ByteScanner(bytes)
-        var lineNumber = 0
-
-        func familyIndex(for sampleName: String) -> Int {
-            var base = sampleName
-            for suffix in ["_bucket", "_sum", "_count"] where sampleName.hasSuffix(suffix) {
-                let candidate = String(sampleName.dropLast(suffix.count))
-                if let t = declaredType[candidate], t == .histogram || (t == .summary && suffix != "_bucket") {
-                    base = candidate
-                }
-            }
-            if let i = index[base] { return i }
-            families.append(MetricFamily(name: base, help: declaredHelp[base] ?? "", type: declaredType[base] ?? .untyped))
-            index[base] = families.count - 1
-            return families.count - 1
-        }
-
         while let line = scanner.nextLine() {
-            lineNumber += 1
+            parser.lineNumber += 1
             var cursor = LineCursor(bytes: bytes, position: line.lowerBound, end: line.upperBound)
             cursor.skipBlanks()
             if cursor.atEnd { continue }
             if cursor.peek == UInt8(ascii: "#") {
-                cursor.position += 1
-                cursor.skipBlanks()
-                let keyword = cursor.token()
-                guard keyword == "HELP" || keyword == "TYPE" else { continue }
-                cursor.skipBlanks()
-                let name = cursor.token()
-                guard isValidMetricName(name) else { throw ParseError(line: lineNumber, message: "invalid metric name in comment") }
-                if cursor.position < cursor.end, bytes[cursor.position] == UInt8(ascii: " ") || bytes[cursor.position] == UInt8(ascii: "\t") {
-                    cursor.position += 1
-                }
-                if keyword == "HELP" {
-                    if declaredHelp[name] != nil { throw ParseError(line: lineNumber, message: "second HELP line for metric name \"\(name)\"") }
-                    let help = unescapeHelp(bytes[cursor.position ..< cursor.end])
-                    declaredHelp[name] = help
-                    if let i = index[name] { families[i] = MetricFamily(name: name, help: help, type: families[i].type, samples: families[i].samples) }
-                } else {
-                    cursor.skipBlanks()
-                    let typeText = cursor.token().lowercased()
-                    guard let type = MetricType(rawValue: typeText) else {
-                        throw ParseError(line: lineNumber, message: "unknown metric type \"\(typeText)\"")
-                    }
-                    if declaredType[name] != nil { throw ParseError(line: lineNumber, message: "second TYPE line for metric name \"\(name)\", or TYPE reported after samples") }
-                    if let i = index[name], !families[i].samples.isEmpty {
-                        throw ParseError(line: lineNumber, message: "second TYPE line for metric name \"\(name)\", or TYPE reported after samples")
-                    }
-                    declaredType[name] = type
-                    if let i = index[name] { families[i] = MetricFamily(name: name, help: families[i].help, type: type) }
-                }
-                continue
+                try parser.comment(&cursor)
+            } else {
+                try parser.sample(&cursor)
             }
-            let name = cursor.token(stopAt: UInt8(ascii: "{"))
-            guard isValidMetricName(name) else { throw ParseError(line: lineNumber, message: "invalid metric name \"\(name)\"") }
-            var labels: [LabelPair] = []
-            if !cursor.atEnd, cursor.peek == UInt8(ascii: "{") {
-                cursor.position += 1
-                labels = try parseLabels(&cursor, line: lineNumber)
-            }
-            cursor.skipBlanks()
-            let valueText = cursor.token()
-            guard let value = parseGoFloat(valueText) else {
-                throw ParseError(line: lineNumber, message: "expected float as value, got \"\(valueText)\"")
-            }
-            cursor.skipBlanks()
-            if !cursor.atEnd {
-                let ts = cursor.token()
-                guard Int64(ts) != nil else { throw ParseError(line: lineNumber, message: "expected integer as timestamp, got \"\(ts)\"") }
-                hasTimestamps = true
-                cursor.skipBlanks()
-                guard cursor.atEnd else { throw ParseError(line: lineNumber, message: "spurious string after timestamp") }
-            }
-            let i = familyIndex(for: name)
-            families[i].samples.append(ExposedSample(name: name, labels: labels, value: value))
         }
-        return Result(families: families, hasTimestamps: hasTimestamps)
+        return Result(families: parser.families, hasTimestamps: parser.hasTimestamps)
+    }
+
+    private func error(_ message: String) -> ParseError { ParseError(line: lineNumber, message: message) }
+
+    /// `# HELP name text`, `# TYPE name type`; other comments are ignored.
+    private mutating func comment(_ cursor: inout LineCursor) throws {
+        cursor.position += 1
+        cursor.skipBlanks()
+        let keyword = cursor.token()
+        guard keyword == "HELP" || keyword == "TYPE" else { return }
+        cursor.skipBlanks()
+        let name = cursor.token()
+        guard Self.isValidMetricName(name) else { throw error("invalid metric name in comment") }
+        if !cursor.atEnd, cursor.peek == UInt8(ascii: " ") || cursor.peek == UInt8(ascii: "\t") { cursor.position += 1 }
+        if keyword == "HELP" {
+            if declaredHelp[name] != nil { throw error("second HELP line for metric name \"\(name)\"") }
+            let help = Self.unescapeHelp(bytes[cursor.position ..< cursor.end])
+            declaredHelp[name] = help
+            if let i = index[name] { families[i] = MetricFamily(name: name, help: help, type: families[i].type, samples: families[i].samples) }
+            return
+        }
+        cursor.skipBlanks()
+        let typeText = cursor.token().lowercased()
+        guard let type = MetricType(rawValue: typeText) else { throw error("unknown metric type \"\(typeText)\"") }
+        if declaredType[name] != nil || (index[name].map { !families[$0].samples.isEmpty } ?? false) {
+            throw error("second TYPE line for metric name \"\(name)\", or TYPE reported after samples")
+        }
+        declaredType[name] = type
+        if let i = index[name] { families[i] = MetricFamily(name: name, help: families[i].help, type: type) }
+    }
+
+    /// `name{labels} value [timestamp]`.
+    private mutating func sample(_ cursor: inout LineCursor) throws {
+        let name = cursor.token(stopAt: UInt8(ascii: "{"))
+        guard Self.isValidMetricName(name) else { throw error("invalid metric name \"\(name)\"") }
+        var labels: [LabelPair] = []
+        if !cursor.atEnd, cursor.peek == UInt8(ascii: "{") {
+            cursor.position += 1
+            labels = try Self.parseLabels(&cursor, line: lineNumber)
+        }
+        cursor.skipBlanks()
+        let valueText = cursor.token()
+        guard let value = Self.parseGoFloat(valueText) else { throw error("expected float as value, got \"\(valueText)\"") }
+        cursor.skipBlanks()
+        if !cursor.atEnd {
+            let ts = cursor.token()
+            guard Int64(ts) != nil else { throw error("expected integer as timestamp, got \"\(ts)\"") }
+            hasTimestamps = true
+            cursor.skipBlanks()
+            guard cursor.atEnd else { throw error("spurious string after timestamp") }
+        }
+        let i = familyIndex(for: name)
+        families[i].samples.append(ExposedSample(name: name, labels: labels, value: value))
+    }
+
+    /// The family a sample belongs to: `x_bucket`, `x_sum`, `x_count` go to a
+    /// histogram `x` (and the last two to a summary `x`); anything else is its own.
+    private mutating func familyIndex(for sampleName: String) -> Int {
+        var base = sampleName
+        for suffix in ["_bucket", "_sum", "_count"] where sampleName.hasSuffix(suffix) {
+            let candidate = String(sampleName.dropLast(suffix.count))
+            if let t = declaredType[candidate], t == .histogram || (t == .summary && suffix != "_bucket") {
+                base = candidate
+            }
+        }
+        if let i = index[base] { return i }
+        families.append(MetricFamily(name: base, help: declaredHelp[base] ?? "", type: declaredType[base] ?? .untyped))
+        index[base] = families.count - 1
+        return families.count - 1
     }
 
     private static func parseLabels(_ cursor: inout LineCursor, line: Int) throws -> [LabelPair] {

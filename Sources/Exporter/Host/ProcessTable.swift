@@ -4,9 +4,30 @@ import Glibc
 import Darwin
 #endif
 
-/// One process as read from /proc/PID/stat, cmdline and exe.
-struct ProcessEntry: Sendable {
+/// What a process is, for matching: read for every process on the host, so only the
+/// parts some check needs are read.
+struct ProcessIdentity: Sendable {
     var pid: Int32
+    /// /proc/PID/comm, when a check matches on it.
+    var comm: String?
+    var cmdline: [String] = []
+    /// The arguments joined with spaces, as command-line patterns see them.
+    var cmdlineJoined: String = ""
+    /// The executable's path; nil when not asked for or unreadable (another user's
+    /// process, a kernel thread).
+    var exe: String?
+}
+
+/// Which identity fields to read.
+struct ProcessFields: OptionSet, Sendable, Hashable {
+    let rawValue: Int
+    static let comm = ProcessFields(rawValue: 1)
+    static let cmdline = ProcessFields(rawValue: 2)
+    static let exe = ProcessFields(rawValue: 4)
+}
+
+/// /proc/PID/stat of a matched process.
+struct ProcessStat: Sendable {
     var comm: String
     /// R, S, D, Z, T, ...
     var state: UInt8
@@ -21,50 +42,53 @@ struct ProcessEntry: Sendable {
     var startTicks: UInt64
     var virtualBytes: UInt64
     var residentPages: UInt64
-    var cmdline: [String]
-    /// The executable's path; nil when /proc/PID/exe is unreadable (another user's
-    /// process, a kernel thread).
-    var exe: String?
 
     /// Parses /proc/PID/stat. The comm field is in parentheses and may itself contain
     /// spaces and parentheses, so fields are counted from the last ')'.
-    static func parseStat(_ bytes: [UInt8], pid: Int32) -> ProcessEntry? {
+    static func parse(_ bytes: [UInt8]) -> ProcessStat? {
         guard let open = bytes.firstIndex(of: UInt8(ascii: "(")), let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open else { return nil }
         let scanner = ByteScanner(bytes)
         let rest = scanner.fields(close + 1 ..< bytes.count)
         // rest[0] is field 3 (state); stat(5) numbers fields from 1.
         guard rest.count >= 22 else { return nil }
         func u(_ field: Int) -> UInt64 { scanner.uint64(rest[field - 3]) ?? 0 }
-        return ProcessEntry(
-            pid: pid, comm: scanner.string(open + 1 ..< close), state: bytes[rest[0].lowerBound],
+        return ProcessStat(
+            comm: scanner.string(open + 1 ..< close), state: bytes[rest[0].lowerBound],
             ppid: Int32(clamping: ByteScanner.parseInt64(bytes, rest[1]) ?? 0),
             minorFaults: u(10), majorFaults: u(12), userTicks: u(14), systemTicks: u(15),
-            threads: u(20), startTicks: u(22), virtualBytes: u(23), residentPages: rest.count >= 22 ? u(24) : 0,
-            cmdline: [], exe: nil)
+            threads: u(20), startTicks: u(22), virtualBytes: u(23), residentPages: u(24))
+    }
+
+    static func read(pid: Int32, paths: HostPaths) -> ProcessStat? {
+        guard let bytes = try? ByteFile.load(paths.proc("\(pid)/stat"), limit: 64 << 10) else { return nil }
+        return parse(bytes)
     }
 }
 
 /// The processes of a host at one moment.
 struct ProcessTable: Sendable {
-    var processes: [ProcessEntry]
-    /// node_boot_time_seconds, to turn start ticks into wall time.
-    var bootTime: Double
+    var processes: [ProcessIdentity]
 
-    static func read(paths: HostPaths) -> ProcessTable {
-        var processes: [ProcessEntry] = []
+    static func read(paths: HostPaths, fields: ProcessFields) -> ProcessTable {
+        var processes: [ProcessIdentity] = []
         for name in ByteFile.listDirectory(paths.procfs) ?? [] {
             guard let pid = Int32(name) else { continue }
             let dir = paths.proc(name)
-            guard let stat = try? ByteFile.load(dir + "/stat", limit: 64 << 10),
-                  var entry = ProcessEntry.parseStat(stat, pid: pid) else { continue }
-            if let cmdline = try? ByteFile.load(dir + "/cmdline", limit: 1 << 20) {
+            var entry = ProcessIdentity(pid: pid)
+            if fields.contains(.comm) {
+                guard let comm = ByteFile.readTrimmedString(dir + "/comm") else { continue }
+                entry.comm = comm
+            }
+            if fields.contains(.cmdline) {
+                guard let cmdline = try? ByteFile.load(dir + "/cmdline", limit: 1 << 20) else { continue }
                 entry.cmdline = cmdline.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
                 if entry.cmdline.last == "" { entry.cmdline.removeLast() }
+                entry.cmdlineJoined = entry.cmdline.joined(separator: " ")
             }
-            entry.exe = ByteFile.readLink(dir + "/exe")
+            if fields.contains(.exe) { entry.exe = ByteFile.readLink(dir + "/exe") }
             processes.append(entry)
         }
-        return ProcessTable(processes: processes, bootTime: bootTime(paths: paths))
+        return ProcessTable(processes: processes)
     }
 
     static func bootTime(paths: HostPaths) -> Double {

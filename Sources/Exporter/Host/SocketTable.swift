@@ -18,25 +18,60 @@ struct SocketEntry: Sendable, Equatable {
 }
 
 enum SocketTable {
-    /// Parses one /proc/net table. Addresses are hex in host byte order per 32-bit
-    /// word, ports hex in network order.
-    static func parse(_ bytes: [UInt8], proto: SocketProtocol) -> [SocketEntry] {
-        var scanner = ByteScanner(bytes)
+    /// Parses the listening sockets of one /proc/net table. Addresses are hex in host
+    /// byte order per 32-bit word, ports hex in network order.
+    ///
+    /// A busy host has thousands of connections (TIME_WAIT alone) and a handful of
+    /// listeners, so the state column is looked at first and other lines are skipped
+    /// without splitting them.
+    static func parse(_ bytes: [UInt8], proto: SocketProtocol, listenersOnly: Bool = true) -> [SocketEntry] {
         var out: [SocketEntry] = []
-        _ = scanner.nextLine() // header
-        while let line = scanner.nextLine() {
-            let f = scanner.fields(line)
-            guard f.count >= 10,
-                  let (address, port) = endpoint(scanner.bytes, f[1]),
-                  let (_, remotePort) = endpoint(scanner.bytes, f[2]),
-                  let state = hex(scanner.bytes, f[3]),
-                  let inode = scanner.uint64(f[9]) else { continue }
-            out.append(SocketEntry(proto: proto, localAddress: address, localPort: port, remotePort: remotePort, state: UInt8(truncatingIfNeeded: state), inode: inode))
+        bytes.withUnsafeBufferPointer { buf in
+            var i = 0
+            // Skip the header line.
+            while i < buf.count, buf[i] != 0x0A { i += 1 }
+            i += 1
+            var fields: [Range<Int>] = []
+            fields.reserveCapacity(12)
+            while i < buf.count {
+                let lineStart = i
+                while i < buf.count, buf[i] != 0x0A { i += 1 }
+                let lineEnd = i
+                i += 1
+                // Fields: sl local rem st ... (index 3 is the state, 9 the inode).
+                fields.removeAll(keepingCapacity: true)
+                var j = lineStart
+                while j < lineEnd, fields.count < 10 {
+                    while j < lineEnd, buf[j] == 0x20 { j += 1 }
+                    let start = j
+                    while j < lineEnd, buf[j] != 0x20 { j += 1 }
+                    if j > start { fields.append(start ..< j) }
+                    if fields.count == 4, listenersOnly {
+                        guard let state = hex(buf, fields[3]) else { break }
+                        if proto == .tcp ? state != 0x0A : state != 0x07 { break }
+                    }
+                }
+                guard fields.count >= 10,
+                      let (address, port) = endpoint(buf, fields[1]),
+                      let (_, remotePort) = endpoint(buf, fields[2]),
+                      let state = hex(buf, fields[3]),
+                      let inode = parseDecimal(buf, fields[9]) else { continue }
+                let entry = SocketEntry(proto: proto, localAddress: address, localPort: port, remotePort: remotePort,
+                                        state: UInt8(truncatingIfNeeded: state), inode: inode)
+                if !listenersOnly || entry.isListening { out.append(entry) }
+            }
         }
         return out
     }
 
+    /// Listening sockets: from sock_diag when reading the live host's own /proc, from
+    /// /proc/net files otherwise (a fixture tree, a container's mounted host /proc).
     static func read(paths: HostPaths, proto: SocketProtocol) -> [SocketEntry] {
+        if paths.procfs == "/proc", let listeners = SockDiag.listeners(proto) { return listeners }
+        return readProcNet(paths: paths, proto: proto)
+    }
+
+    static func readProcNet(paths: HostPaths, proto: SocketProtocol) -> [SocketEntry] {
         let names = proto == .tcp ? ["net/tcp", "net/tcp6"] : ["net/udp", "net/udp6"]
         var out: [SocketEntry] = []
         for name in names {
@@ -45,9 +80,10 @@ enum SocketTable {
         return out
     }
 
-    private static func endpoint(_ bytes: [UInt8], _ range: Range<Int>) -> (IPAddress, Int)? {
-        guard let colon = bytes[range].firstIndex(of: UInt8(ascii: ":")),
-              let port = hex(bytes, colon + 1 ..< range.upperBound) else { return nil }
+    private static func endpoint(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (IPAddress, Int)? {
+        var colon = range.lowerBound
+        while colon < range.upperBound, bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+        guard colon < range.upperBound, let port = hex(bytes, colon + 1 ..< range.upperBound) else { return nil }
         let addressHex = range.lowerBound ..< colon
         guard addressHex.count == 8 || addressHex.count == 32 else { return nil }
         var raw: [UInt8] = []
@@ -63,7 +99,18 @@ enum SocketTable {
         return (raw.count == 4 ? .v4(raw) : .v6(raw), Int(port))
     }
 
-    private static func hex(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64? {
+    private static func parseDecimal(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty else { return nil }
+        var v: UInt64 = 0
+        for i in range {
+            let b = bytes[i]
+            guard b >= 48, b <= 57 else { return nil }
+            v = v &* 10 &+ UInt64(b - 48)
+        }
+        return v
+    }
+
+    private static func hex(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty, range.count <= 16 else { return nil }
         var v: UInt64 = 0
         for i in range {

@@ -21,25 +21,22 @@ enum ByteFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw FileReadError(path: path, code: errno) }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        var count = 0
-        while true {
-            if count == buffer.count {
-                if buffer.count >= limit { break }
-                buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, limit - buffer.count)))
+        var out: [UInt8] = []
+        var failure: Int32 = 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32768) { chunk in
+            while out.count < limit {
+                let n = read(fd, chunk.baseAddress!, min(chunk.count, limit - out.count))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { return }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[..<n]))
             }
-            let n = buffer.withUnsafeMutableBytes { raw in
-                read(fd, raw.baseAddress! + count, raw.count - count)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw FileReadError(path: path, code: errno)
-            }
-            if n == 0 { break }
-            count += n
         }
-        buffer.removeSubrange(count...)
-        return buffer
+        if failure != 0 { throw FileReadError(path: path, code: failure) }
+        return out
     }
 
     /// The file's contents, or nil when it does not exist.

@@ -113,6 +113,9 @@ final class TCPConnection {
 
     /// Resolves `host` and connects to the first address that accepts before `deadline`.
     static func connect(host: String, port: UInt16, deadline: Deadline) throws(SocketError) -> TCPConnection {
+        // An address literal needs no resolver (getaddrinfo reads /etc/hosts,
+        // nsswitch.conf and gai.conf even for "127.0.0.1").
+        if let literal = IPAddress.parse(host) { return try connect(literal, port: port, deadline: deadline) }
         let resolveStart = ContinuousClock.now
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -147,6 +150,45 @@ final class TCPConnection {
                                  resolveSeconds: resolveSeconds, connectSeconds: seconds(since: connectStart))
         }
         throw lastError
+    }
+
+    private static func connect(_ address: IPAddress, port: UInt16, deadline: Deadline) throws(SocketError) -> TCPConnection {
+        let start = ContinuousClock.now
+        var storage = sockaddr_storage()
+        var length: socklen_t
+        let family: Int32
+        switch address {
+        case .v4(let bytes):
+            family = AF_INET
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = port.bigEndian
+            withUnsafeMutableBytes(of: &sin.sin_addr) { $0.copyBytes(from: bytes) }
+            length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin) { raw.copyMemory(from: $0) } }
+        case .v6(let bytes):
+            family = AF_INET6
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = port.bigEndian
+            withUnsafeMutableBytes(of: &sin6.sin6_addr) { $0.copyBytes(from: bytes) }
+            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            withUnsafeMutableBytes(of: &storage) { raw in withUnsafeBytes(of: sin6) { raw.copyMemory(from: $0) } }
+        }
+        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw .system("socket", code: errno) }
+        let rc = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) } }
+        if rc != 0 {
+            guard errno == EINPROGRESS else { let e = errno; close(fd); throw .system("connect", code: e) }
+            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            let n = poll(&p, 1, deadline.pollMillis)
+            if n == 0 { close(fd); throw SocketError(reason: "timeout", detail: "timed out connecting to \(address.text):\(port)") }
+            var soError: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len)
+            if n < 0 || soError != 0 { let e = soError != 0 ? soError : errno; close(fd); throw .system("connect", code: e) }
+        }
+        return TCPConnection(fd: fd, ipVersion: family == AF_INET6 ? 6 : 4, resolveSeconds: 0, connectSeconds: seconds(since: start))
     }
 
     /// Writes all of `bytes` before the deadline.

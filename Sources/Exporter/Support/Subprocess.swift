@@ -42,12 +42,51 @@ enum Subprocess {
             throw SpawnError(program: program, code: e)
         }
 
+        let spawned = spawn(argv, environment: environment, stdout: outPipe[1], stderr: errPipe[1])
+        close(outPipe[1])
+        close(errPipe[1])
+        let pid: pid_t
+        switch spawned {
+        case .success(let started): pid = started
+        case .failure(let failure):
+            close(outPipe[0]); close(errPipe[0])
+            throw SpawnError(program: program, code: failure.code)
+        }
+
+        var result = SubprocessResult(pid: pid, exitCode: nil, signal: nil, stdout: [], stderr: [],
+                                      stdoutTruncated: false, stderrTruncated: false, timedOut: false)
+        drain(out: outPipe[0], err: errPipe[0], cap: maxOutputBytes, deadline: deadline, into: &result)
+        close(outPipe[0])
+        close(errPipe[0])
+        if !result.timedOut, !waitForExit(pid, deadline: deadline) {
+            result.timedOut = true
+        }
+        // Whatever is left in the group (background children, or everything after a
+        // timeout) is killed before the leader is reaped, so the group id cannot have
+        // been reused yet.
+        kill(-pid, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        if (status & 0x7f) == 0 {
+            result.exitCode = (status >> 8) & 0xff
+        } else {
+            result.signal = status & 0x7f
+        }
+        return result
+    }
+
+    struct SpawnCode: Error { let code: Int32 }
+
+    /// Starts `argv` as the leader of a new process group with stdin from /dev/null,
+    /// stdout and stderr on the given pipe ends, default signal handling and no other
+    /// inherited descriptors.
+    private static func spawn(_ argv: [String], environment: [String: String], stdout: Int32, stderr: Int32) -> Result<pid_t, SpawnCode> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         // Descriptors the exporter opened without O_CLOEXEC (sockets, files) must not
         // leak into checks.
         if let closeFrom = closeFromFunction { _ = closeFrom(&actions, 3) }
@@ -74,36 +113,11 @@ enum Subprocess {
             for p in cEnv { free(p) }
         }
         var pid: pid_t = 0
+        let program = argv[0]
         let rc = program.contains("/")
             ? posix_spawn(&pid, program, &actions, &attributes, cArgs, cEnv)
             : posix_spawnp(&pid, program, &actions, &attributes, cArgs, cEnv)
-        close(outPipe[1])
-        close(errPipe[1])
-        guard rc == 0 else {
-            close(outPipe[0]); close(errPipe[0])
-            throw SpawnError(program: program, code: rc)
-        }
-
-        var result = SubprocessResult(pid: pid, exitCode: nil, signal: nil, stdout: [], stderr: [],
-                                      stdoutTruncated: false, stderrTruncated: false, timedOut: false)
-        drain(out: outPipe[0], err: errPipe[0], cap: maxOutputBytes, deadline: deadline, into: &result)
-        close(outPipe[0])
-        close(errPipe[0])
-        if !result.timedOut, !waitForExit(pid, deadline: deadline) {
-            result.timedOut = true
-        }
-        // Whatever is left in the group (background children, or everything after a
-        // timeout) is killed before the leader is reaped, so the group id cannot have
-        // been reused yet.
-        kill(-pid, SIGKILL)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        if (status & 0x7f) == 0 {
-            result.exitCode = (status >> 8) & 0xff
-        } else {
-            result.signal = status & 0x7f
-        }
-        return result
+        return rc == 0 ? .success(pid) : .failure(SpawnCode(code: rc))
     }
 
     /// Reads both pipes until EOF on both or the deadline.
