@@ -196,7 +196,7 @@ public final class TSDB: Storage, @unchecked Sendable {
         s.walSegments = walFiles.count
         s.walBytes = walFiles.reduce(0) { $0 + (FileIO.size(of: $1.path) ?? 0) }
         s.indexBytes = index.fileBytes
-        s.series = head.lock.withLock { head.known.count + head.collisions.values.reduce(0) { $0 + $1.count } }
+        s.indexedSeries = head.lock.withLock { head.known.count + head.collisions.values.reduce(0) { $0 + $1.count } }
         let range = timeRange
         if range.min <= range.max {
             s.minTime = range.min

@@ -48,7 +48,7 @@ import Testing
         try db.flush()
         let s = db.stats
         #expect(s.headSeries == 3)
-        #expect(s.series == 3)
+        #expect(s.indexedSeries == 3)
         #expect(s.samplesAppended == 75)
         #expect(s.commits == 25)
         #expect(s.chunksCreated == 6)
