@@ -43,7 +43,7 @@ public final class BulkAppender {
     /// Adds one sample. Throws `AppendError.outOfOrder` when it is not newer
     /// than the previous sample of its series in this bulk.
     public func append(_ labels: Labels, _ t: Timestamp, _ v: Double) throws {
-        guard !finished else { throw TSDBError.closed }
+        guard !finished else { throw TSDBError.appenderFinished }
         if current != labels || builders[labels] == nil { try open(labels) }
         try builders[labels]!.append(t, v, limits: limits, writer: writer, refs: &refs)
         samples += 1
@@ -80,7 +80,7 @@ public final class BulkAppender {
     /// Makes everything appended durable and visible; returns the number of samples.
     @discardableResult
     public func commit() throws -> Int {
-        guard !finished else { throw TSDBError.closed }
+        guard !finished else { throw TSDBError.appenderFinished }
         sealAll()
         try writer.close()
         try db.indexBulk(refs: refs, series: held.values.map(\.series))

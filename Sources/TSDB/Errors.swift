@@ -11,6 +11,8 @@ public enum TSDBError: Error, CustomStringConvertible, Sendable {
     case corrupt(path: String, offset: Int, reason: String)
     /// The database was closed.
     case closed
+    /// An appender (or bulk appender) was used after its commit or rollback.
+    case appenderFinished
     /// An option value is unusable.
     case invalidOption(String)
 
@@ -27,6 +29,8 @@ public enum TSDBError: Error, CustomStringConvertible, Sendable {
             return "\(path): corrupt at byte \(offset): \(reason)"
         case .closed:
             return "the TSDB is closed"
+        case .appenderFinished:
+            return "the appender was already committed or rolled back; take a new one"
         case .invalidOption(let why):
             return "invalid TSDB option: \(why)"
         }

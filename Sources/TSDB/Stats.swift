@@ -11,7 +11,7 @@ public struct TSDBStats: Sendable, Equatable {
     public var headChunks = 0
     /// Bytes held by head chunks (open and sealed-but-not-yet-indexed).
     public var headChunkBytes = 0
-    /// Series in the index.
+    /// Series in the index, plus new ones waiting for the next index flush.
     public var indexedSeries = 0
     public var walSegments = 0
     public var walBytes = 0

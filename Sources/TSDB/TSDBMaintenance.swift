@@ -46,16 +46,19 @@ extension TSDB {
         }
     }
 
-    /// One round of background work: seal idle chunks, flush, shrink the WAL,
-    /// evict idle series, apply retention.
-    func runMaintenance(retention: Bool) throws {
+    /// One round of background work: flush and shrink the WAL; on `slow`
+    /// rounds (about a minute apart) also seal idle chunks, evict idle
+    /// series and apply retention, which scan every series.
+    func runMaintenance(slow: Bool) throws {
         try maintenanceLock.withLock {
             guard !closed.load(ordering: .relaxed) else { return }
-            _ = head.sealIdleChunks()
+            if slow { _ = head.sealIdleChunks() }
             let walSegment = try flushLocked()
             try truncateWALLocked(keepFrom: walSegment)
-            _ = head.collectGarbage(idle: options.idleSeriesMilliseconds)
-            if retention { try applyRetentionLocked() }
+            if slow {
+                _ = head.collectGarbage(idle: options.idleSeriesMilliseconds)
+                try applyRetentionLocked()
+            }
         }
     }
 
@@ -131,7 +134,7 @@ final class MaintenanceThread: @unchecked Sendable {
         if case .interval(let ms) = db.options.walSyncPolicy { syncEvery = ms }
         let tick = max(10, min(flushEvery, syncEvery))
         var lastFlush = Clock.monotonicNanos()
-        var lastRetention = UInt64(0)
+        var lastSlow = UInt64(0)
         while !shouldStop {
             let woken = signal.wait(milliseconds: tick)
             if shouldStop { break }
@@ -139,10 +142,10 @@ final class MaintenanceThread: @unchecked Sendable {
             let now = Clock.monotonicNanos()
             guard woken || now - lastFlush >= UInt64(flushEvery) * 1_000_000 else { continue }
             lastFlush = now
-            let retention = now - lastRetention >= 60_000_000_000
-            if retention { lastRetention = now }
+            let slow = now - lastSlow >= 60_000_000_000
+            if slow { lastSlow = now }
             do {
-                try db.runMaintenance(retention: retention)
+                try db.runMaintenance(slow: slow)
             } catch {
                 db.counters.backgroundErrors.add(1)
                 db.logger.error("background maintenance failed (will retry): \(error)")

@@ -20,6 +20,7 @@ import Testing
         #expect(db.stats.samplesAppended == 2)
         #expect(db.stats.commits == 1)
         #expect(db.stats.headSeries == 1)
+        #expect(throws: TSDBError.self) { try app.append(up, 3000, 1) }
     }
 
     @Test func uncommittedSamplesAreInvisibleAndRollbackDiscards() throws {

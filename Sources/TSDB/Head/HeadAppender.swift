@@ -28,7 +28,7 @@ final class HeadAppender: Appender {
     }
 
     func append(ref: SeriesRef, labels: Labels, t: Timestamp, v: Double) throws -> SeriesRef {
-        guard !finished else { throw TSDBError.closed }
+        guard !finished else { throw TSDBError.appenderFinished }
         let bits = v.bitPattern
         var found: MemSeries?
         if ref != 0 {
@@ -69,7 +69,7 @@ final class HeadAppender: Appender {
     }
 
     func commit() throws {
-        guard !finished else { throw TSDBError.closed }
+        guard !finished else { throw TSDBError.appenderFinished }
         finished = true
         defer {
             staged = []

@@ -211,6 +211,13 @@ final class IndexStore: @unchecked Sendable {
 
     // MARK: Reads (on a connection from `read`)
 
+    /// Starts the read transaction's snapshot (SQLite takes it at the first read, not at BEGIN).
+    static func pinSnapshot(_ c: SQLiteConnection) throws {
+        let s = try c.statement("SELECT count(*) FROM meta")
+        _ = try s.step()
+        s.reset()
+    }
+
     /// Pair ids of a series, or nil when the index does not have it.
     static func seriesPairs(_ c: SQLiteConnection, _ id: UInt64) throws -> [UInt32]? {
         guard let payload = try PackedBlocks.series.lookup(c, scope: nil, ids: [id])[id] else { return nil }

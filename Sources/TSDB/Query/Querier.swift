@@ -95,11 +95,14 @@ final class TSDBQuerier: Querier {
             }
             readOutside = lo <= head.outsideMaxTime
         }
-        let segments = db.segments.overlapping(lo, hi)
         let needsIndex = readOutside || matched.values.contains { $0.readIndex }
         guard needsIndex else { return Array(matched.values) }
         var mappings: [UInt32: FileMapping] = [:]
         try db.index.read { c in
+            // Pin the read snapshot first, then read segment sizes: every ref
+            // the snapshot shows was synced, and its size published, before it.
+            try IndexStore.pinSnapshot(c)
+            let segments = db.segments.overlapping(lo, hi)
             if readOutside {
                 var source = IndexPostingsSource(connection: c)
                 let outside = try matcher.seriesIDs(matchers, in: &source).filter { matched[$0] == nil }
