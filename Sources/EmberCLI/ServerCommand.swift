@@ -52,12 +52,23 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("checks.file"), help: "Checks file (YAML or JSON) for the built-in exporter at /exporter/metrics.")
     var checksFile: String?
 
+    @Option(name: .customLong("rules.alert.for-outage-tolerance"), help: "Max time to tolerate an outage for restoring the 'for' state of alerts.")
+    var ruleOutageTolerance = "1h"
+
+    @Option(name: .customLong("rules.alert.for-grace-period"), help: "Minimum duration between an alert and its restored 'for' state.")
+    var ruleForGracePeriod = "10m"
+
+    @Option(name: .customLong("rules.alert.resend-delay"), help: "Minimum time to wait before resending an alert to Alertmanager.")
+    var ruleResendDelay = "1m"
+
     @Option(name: .customLong("notify.config.file"), help: "alertmanager.yml for the built-in notifier (default: the notify: section of the configuration, if any).")
     var notifyConfigFile: String?
 
     func validate() throws {
         guard ListenAddress(listenAddress) != nil else { throw ValidationError("invalid --web.listen-address \"\(listenAddress)\": expected host:port") }
-        for (flag, value) in [("storage.tsdb.retention.time", retentionTime), ("query.timeout", queryTimeout), ("query.lookback-delta", lookbackDelta)] {
+        for (flag, value) in [("storage.tsdb.retention.time", retentionTime), ("query.timeout", queryTimeout), ("query.lookback-delta", lookbackDelta),
+                              ("rules.alert.for-outage-tolerance", ruleOutageTolerance), ("rules.alert.for-grace-period", ruleForGracePeriod),
+                              ("rules.alert.resend-delay", ruleResendDelay)] {
             guard PromDuration(value) != nil else { throw ValidationError("invalid --\(flag) \"\(value)\": expected a duration like 15d, 2m, 30s") }
         }
         guard parseByteSize(retentionSize) != nil else { throw ValidationError("invalid --storage.tsdb.retention.size \"\(retentionSize)\": expected a size like 512MB or 10GB") }
@@ -81,6 +92,9 @@ struct ServerCommand: AsyncParsableCommand {
         options.logLevel = logLevel
         options.checksFile = checksFile
         options.notifyConfigFile = notifyConfigFile
+        options.ruleOutageTolerance = PromDuration(ruleOutageTolerance)!
+        options.ruleForGracePeriod = PromDuration(ruleForGracePeriod)!
+        options.ruleResendDelay = PromDuration(ruleResendDelay)!
         let logger = makeLogger(label: "ember.server", level: logLevel)
         let server: EmberServer
         do {

@@ -87,7 +87,7 @@ extension Rule {
     }
 }
 
-/// Counters and timings of a group, as Prometheus exports them (`prometheus_rule_group_*`).
+/// Counters and timings of a group, as Prometheus exports them (`ember_rule_group_*`).
 public struct RuleGroupStats: Sendable, Equatable {
     /// Evaluation time (ms) of the last run; 0 before the first.
     public var lastEvaluation: Timestamp = 0
@@ -95,7 +95,7 @@ public struct RuleGroupStats: Sendable, Equatable {
     public var lastDurationSeconds: Double = 0
     /// Runs completed.
     public var evaluations = 0
-    /// Rule evaluations (one per rule per run), as `prometheus_rule_evaluations_total`.
+    /// Rule evaluations (one per rule per run), as `ember_rule_evaluations_total`.
     public var ruleEvaluations = 0
     /// Rule evaluations that failed (query error, duplicate labels, limit).
     public var evaluationFailures = 0

@@ -37,6 +37,9 @@ final class AlertRouter: AlertSink, Sendable {
         old.task?.cancel()
     }
 
+    /// The current external Alertmanager sender, for self-metrics.
+    var sender: AlertmanagerSender? { current.withLock { $0.sender } }
+
     /// Adds an in-process receiver (the built-in notifier).
     func addLocal(_ sink: any AlertSink) {
         local.withLock { $0.append(sink) }

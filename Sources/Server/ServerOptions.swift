@@ -33,6 +33,12 @@ public struct ServerOptions: Sendable {
     public var logLevel = "info"
     /// `--checks.file`: checks for the built-in exporter (served at /exporter/metrics).
     public var checksFile: String?
+    /// `--rules.alert.for-outage-tolerance`: max time to tolerate an outage for restoring `for` state.
+    public var ruleOutageTolerance = PromDuration(milliseconds: 3_600_000)
+    /// `--rules.alert.for-grace-period`: minimum duration between alert and restored `for` state.
+    public var ruleForGracePeriod = PromDuration(milliseconds: 600_000)
+    /// `--rules.alert.resend-delay`: minimum time to wait before resending an alert.
+    public var ruleResendDelay = PromDuration(milliseconds: 60_000)
     /// `--notify.config.file`: an alertmanager.yml for the built-in notifier (else the `notify:` section).
     public var notifyConfigFile: String?
 
@@ -49,6 +55,9 @@ public struct ServerOptions: Sendable {
             ("query.max-concurrency", String(queryMaxConcurrency)),
             ("query.max-samples", String(queryMaxSamples)),
             ("query.timeout", queryTimeout.description),
+            ("rules.alert.for-grace-period", ruleForGracePeriod.description),
+            ("rules.alert.for-outage-tolerance", ruleOutageTolerance.description),
+            ("rules.alert.resend-delay", ruleResendDelay.description),
             ("storage.tsdb.path", storagePath),
             ("storage.tsdb.retention.size", retentionSize == 0 ? "0B" : "\(retentionSize)B"),
             ("storage.tsdb.retention.time", retentionTime.description),

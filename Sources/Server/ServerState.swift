@@ -71,7 +71,10 @@ final class ServerState: Sendable {
         logger[metadataKey: "component"] = "rules"
         alertRouter = AlertRouter(client: httpClient, logger: logger)
         let groupOptions = RuleGroupOptions(storage: storage, engine: engine, externalLabels: config.global.externalLabels,
-                                            externalURL: options.externalURL ?? "http://\(options.listenAddress)")
+                                            externalURL: options.externalURL ?? "http://\(options.listenAddress)",
+                                            resendDelay: options.ruleResendDelay.milliseconds,
+                                            outageTolerance: options.ruleOutageTolerance.milliseconds,
+                                            forGracePeriod: options.ruleForGracePeriod.milliseconds)
         ruleManager = RuleManager(options: RuleManagerOptions(group: groupOptions, evaluationInterval: config.global.evaluationInterval,
                                                               sink: alertRouter), logger: logger)
         logger[metadataKey: "component"] = "notify"

@@ -137,10 +137,10 @@ final class RunningAlertmanager {
         #expect(sender.queueLength == 2)
         #expect(sender.dropped == 3)
         let metrics = RuleMetrics.exposition(sender: sender, queueCapacity: 2)
-        #expect(metrics.contains("prometheus_notifications_dropped_total 3\n"))
-        #expect(metrics.contains("prometheus_notifications_queue_length 2\n"))
-        #expect(metrics.contains("prometheus_notifications_sent_total{alertmanager=\"http://127.0.0.1:1/api/v2/alerts\"} 0\n"))
-        #expect(metrics.contains("prometheus_notifications_alertmanagers_discovered 1\n"))
+        #expect(metrics.contains("ember_notifications_dropped_total 3\n"))
+        #expect(metrics.contains("ember_notifications_queue_length 2\n"))
+        #expect(metrics.contains("ember_notifications_sent_total{alertmanager=\"http://127.0.0.1:1/api/v2/alerts\"} 0\n"))
+        #expect(metrics.contains("ember_notifications_alertmanagers_discovered 1\n"))
         client.shutdown()
     }
 }

@@ -273,10 +273,10 @@ func eventually(_ condition: () -> Bool) async -> Bool {
         group.evaluate(at: 120_000)
         group.recordSchedule(missed: 0)
         let text = RuleMetrics.exposition(groups: [group.snapshot()])
-        #expect(text.contains("prometheus_rule_evaluations_total{rule_group=\"rules.yml;g\"} 2\n"))
-        #expect(text.contains("prometheus_rule_group_last_evaluation_timestamp_seconds{rule_group=\"rules.yml;g\"} 120\n"))
-        #expect(text.contains("prometheus_rule_group_interval_seconds{rule_group=\"rules.yml;g\"} 60\n"))
-        #expect(text.contains("prometheus_rule_group_rules{rule_group=\"rules.yml;g\"} 2\n"))
-        #expect(text.contains("# TYPE prometheus_rule_group_iterations_missed_total counter\n"))
+        #expect(text.contains("ember_rule_evaluations_total{rule_group=\"rules.yml;g\"} 2\n"))
+        #expect(text.contains("ember_rule_group_last_evaluation_timestamp_seconds{rule_group=\"rules.yml;g\"} 120\n"))
+        #expect(text.contains("ember_rule_group_interval_seconds{rule_group=\"rules.yml;g\"} 60\n"))
+        #expect(text.contains("ember_rule_group_rules{rule_group=\"rules.yml;g\"} 2\n"))
+        #expect(text.contains("# TYPE ember_rule_group_iterations_missed_total counter\n"))
     }
 }

@@ -67,6 +67,9 @@ import TestSupport
             #expect(received, "InstanceDown never reached Alertmanager")
             let rules = try #require(await Loopback.request(port: port, path: "/api/v1/rules?type=alert")).body
             #expect(rules.contains(#""name":"InstanceDown""#) && rules.contains(#""health":"ok""#), "\(rules)")
+            let metrics = try #require(await Loopback.request(port: port, path: "/metrics")).body
+            #expect(metrics.contains("ember_rule_evaluations_total{"), "rule metrics missing")
+            #expect(metrics.contains("ember_notifications_sent_total{"), "notification metrics missing")
             group.cancelAll()
         }
     }

@@ -5,7 +5,7 @@ import Logging
 import Model
 import Synchronization
 
-/// Counters of one Alertmanager, as Prometheus's `prometheus_notifications_*`.
+/// Counters of one Alertmanager, as Prometheus's `ember_notifications_*`.
 public struct AlertmanagerStats: Sendable, Equatable {
     /// The Alertmanager's alerts endpoint.
     public var url: String

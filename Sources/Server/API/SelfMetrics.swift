@@ -1,4 +1,5 @@
 import Hummingbird
+import Rules
 import Synchronization
 import Model
 import TSDB
@@ -15,6 +16,10 @@ extension EmberServer {
             out.text += "ember_build_info{branch=\"\(BuildInfo.branch)\",revision=\"\(BuildInfo.revision)\",version=\"\(BuildInfo.version)\"} 1\n"
             out.tsdb(state.storage.stats)
             out.queries(state.queryStats)
+            out.text += RuleMetrics.exposition(groups: state.ruleManager.groups.map { $0.snapshot() })
+            if let sender = state.alertRouter.sender {
+                out.text += RuleMetrics.exposition(sender: sender, queueCapacity: AlertmanagerSenderOptions().queueCapacity)
+            }
             let reload = state.lastReload
             out.family("ember_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.", reload.success ? 1 : 0)
             out.family("ember_config_last_reload_success_timestamp_seconds", "gauge", "Timestamp of the last successful configuration reload.",
