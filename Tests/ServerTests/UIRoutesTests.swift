@@ -6,7 +6,7 @@ import TestSupport
 @Suite struct UIRoutesTests {
     @Test func embeddedAssetsMatchTheAssetFiles() throws {
         let r = try ChildProcess.run("/usr/bin/env", ["python3", TestPaths.repoRoot.appendingPathComponent("scripts/embed-assets.py").path, "--check"])
-        #expect(r.status == 0, "Sources/Server/UI/EmbeddedAssets.swift is stale: run scripts/embed-assets.py")
+        #expect(r.status == 0, "Sources/Server/UI/Embedded is stale: run scripts/embed-assets.py")
     }
 
     @Test func pageReferencesOnlyEmbeddedAssets() throws {
