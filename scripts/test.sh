@@ -32,6 +32,27 @@ for target in $targets; do
     fi
     rm -f "$log"
 done
+# The Python tests: Ember's API against a real Prometheus, the web UI in headless Chromium.
+# They start the `ember` built above (.build/debug/ember) and count in the same closing line.
+if [ -d tests-py ]; then
+    echo "=== tests-py"
+    log=$(mktemp)
+    timeout 1200 python3 -B -m unittest discover -s tests-py -p 'test_*.py' -v >"$log" 2>&1
+    status=$?
+    grep -E '^(FAIL|ERROR): |^UI figure|^Ran [0-9]+ test|^(OK|FAILED)' "$log"
+    run=$(grep -E '^Ran [0-9]+ test' "$log" | tail -1 | sed -E 's/Ran ([0-9]+) test.*/\1/')
+    # A test with failing subtests is one failed test; a failing setUpClass is one more.
+    bad=$(grep -E '^(FAIL|ERROR): ' "$log" | sed -E 's/ \(.*//' | sort -u | wc -l | tr -d ' ')
+    class_errors=$(grep -cE '^ERROR: (setUpClass|tearDownClass|setUpModule)' "$log" | tr -d ' ')
+    total=$(( total + ${run:-0} + class_errors ))
+    failed=$(( failed + bad ))
+    if [ "$status" -ne 0 ]; then
+        failed_targets+=("tests-py")
+        [ "$bad" -eq 0 ] && { failed=$(( failed + 1 )); tail -20 "$log"; }
+    fi
+    rm -f "$log"
+fi
+
 echo
 [ ${#failed_targets[@]} -gt 0 ] && echo "Failing targets: ${failed_targets[*]}"
 echo "$(( total - failed )) passed, $failed failed"

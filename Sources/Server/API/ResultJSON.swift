@@ -70,7 +70,13 @@ extension JSONWriter {
             }
             raw("]")
         case .scalar(let t, let v):
-            samplePair(t, v)
+            // A scalar result is written with plain decimals at any magnitude (Go's 'f' format,
+            // as promql.Scalar's JSON does), unlike vector and matrix samples.
+            raw("[")
+            timestampSeconds(t)
+            raw(",\"")
+            raw(v.isFinite ? GoFloat.format(v, format: "f", precision: -1) : GoFloat.apiValue(v))
+            raw("\"]")
         case .string(let t, let v):
             raw("[")
             timestampSeconds(t)

@@ -85,11 +85,12 @@ extension JSONWriter {
         case .recording(let name):
             raw(#"{"name":"#); string(name)
             raw(#","query":"#); string(d.exprText)
-            raw(#","labels":"#); pairsObject(d.labels)
+            // Prometheus omits a recording rule's labels when there are none, and lastError when empty.
+            if !d.labels.isEmpty { raw(#","labels":"#); pairsObject(d.labels) }
             raw(#","type":"recording""#)
         }
         raw(#","health":"#); string(r.health.rawValue)
-        raw(#","lastError":"#); string(r.lastError ?? "")
+        if let error = r.lastError, !error.isEmpty { raw(#","lastError":"#); string(error) }
         raw(#","evaluationTime":"#); raw(GoFloat.format(r.lastDurationSeconds, format: "g", precision: -1))
         raw(#","lastEvaluation":"#); string(apiTime(r.lastEvaluation))
         raw("}")

@@ -9,13 +9,13 @@ extension EmberServer {
         let manager = state.scrapeManager
         router.get("/api/v1/targets") { request, _ in
             let p = try await RequestParams.read(request)
-            let wanted = p["state"]?.lowercased() ?? "any"
-            guard ["active", "dropped", "any"].contains(wanted) else {
-                return apiError("bad_data", "invalid parameter \"state\": must be active, dropped or any", status: .badRequest)
-            }
+            // As in Prometheus, an unknown state selects neither list (not an error).
+            let wanted = p["state"]?.lowercased() ?? ""
+            let showActive = ["", "any", "active"].contains(wanted)
+            let showDropped = ["", "any", "dropped"].contains(wanted)
             let pool = p["scrapePool"]
-            let active = wanted == "dropped" ? [] : manager.targets.filter { pool == nil || $0.scrapePool == pool }
-            let dropped = wanted == "active" ? [] : manager.droppedTargets.filter { pool == nil || $0.scrapePool == pool }
+            let active = showActive ? manager.targets.filter { pool == nil || $0.scrapePool == pool } : []
+            let dropped = showDropped ? manager.droppedTargets.filter { pool == nil || $0.scrapePool == pool } : []
             return apiSuccess { w in
                 w.raw(#"{"activeTargets":["#)
                 for (i, t) in active.enumerated() {
@@ -29,7 +29,10 @@ extension EmberServer {
                     w.labelsObject(t.discoveredLabels)
                     w.raw("}")
                 }
-                w.raw(#"],"droppedTargetCounts":{"#)
+                // Counts of every pool's dropped targets, present only when dropped targets are asked for.
+                w.raw(#"],"droppedTargetCounts":"#)
+                guard showDropped else { w.raw("null}"); return }
+                w.raw("{")
                 let counts = Dictionary(grouping: manager.droppedTargets, by: \.scrapePool).mapValues(\.count)
                 for (i, (job, n)) in counts.sorted(by: { $0.key < $1.key }).enumerated() {
                     if i > 0 { w.comma() }

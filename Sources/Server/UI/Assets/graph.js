@@ -146,10 +146,11 @@ function graphPage(root) {
         if (!step) step = Math.max(Math.round(range / 250), 1);
         const r = await api('/api/v1/query_range', { query: expr, start, end, step }, 'POST');
         if (r.data.resultType !== 'matrix') throw new Error(`expected a range vector result, got ${r.data.resultType}`);
-        chart.setStacked(mode.value === 'stacked');
+        chart.stacked = mode.value === 'stacked';
         chart.setData(r.data.result, start, end, step);
         renderWarnings(out, r);
-        status.textContent = `Load time: ${Math.round(performance.now() - t0)}ms   Resolution: ${step}s   Result series: ${r.data.result.length}`;
+        status.textContent = `Load time: ${Math.round(performance.now() - t0)}ms (drawing ${Math.round(chart.lastDrawMs)}ms)   ` +
+          `Resolution: ${step}s   Result series: ${r.data.result.length}`;
       }
     } catch (e) {
       out.replaceChildren(errorBox(e.message));
