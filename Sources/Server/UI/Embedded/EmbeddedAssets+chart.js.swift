@@ -120,21 +120,24 @@ class Chart {
 
   drawAxes(ctx, L, lo, hi, x, y) {
     ctx.fillStyle = '#6b7280'; ctx.strokeStyle = '#eef0f4'; ctx.font = '11px system-ui, sans-serif'; ctx.lineWidth = 1;
-    const ticks = 6;
     ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
-    for (let i = 0; i <= ticks; i++) {
-      const v = lo + (hi - lo) * i / ticks, py = y(v);
+    for (const v of niceTicks(lo, hi, 6)) {
+      const py = Math.round(y(v)) + 0.5;
       ctx.beginPath(); ctx.moveTo(L.left, py); ctx.lineTo(L.w - L.right, py); ctx.stroke();
       ctx.fillText(formatValue(v), L.left - 6, py);
     }
     ctx.textAlign = 'center'; ctx.textBaseline = 'top';
-    const span = this.end - this.start, xt = Math.max(2, Math.floor((L.w - L.left) / 140));
-    for (let i = 0; i <= xt; i++) {
-      const t = this.start + span * i / xt, px = x(t);
+    const span = this.end - this.start, step = timeTickStep(span / Math.max(2, Math.floor((L.w - L.left) / 120)));
+    // Ticks fall on round local times (the offset matters once steps reach an hour).
+    const offset = new Date(this.start).getTimezoneOffset() * 60e3;
+    for (let t = Math.ceil((this.start - offset) / step) * step + offset; t <= this.end; t += step) {
+      const px = Math.round(x(t)) + 0.5;
       ctx.beginPath(); ctx.moveTo(px, L.top); ctx.lineTo(px, L.h - L.bottom); ctx.stroke();
       const d = new Date(t), p = n => String(n).padStart(2, '0');
-      const label = span > 2 * 86400e3 ? `${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}` : `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-      ctx.fillText(label, px, L.h - L.bottom + 6);
+      let label = `${p(d.getHours())}:${p(d.getMinutes())}` + (step < 60e3 ? `:${p(d.getSeconds())}` : '');
+      if (span > 2 * 86400e3) label = `${p(d.getMonth() + 1)}-${p(d.getDate())} ${label}`;
+      const half = ctx.measureText(label).width / 2;
+      if (px - half >= 0 && px + half <= L.w) ctx.fillText(label, px, L.h - L.bottom + 6);
     }
   }
 
@@ -156,7 +159,7 @@ class Chart {
     this.tooltip.replaceChildren(el('div', {}, formatTime(snapped)),
       ...rows.slice(0, 12).map(r => el('div', {}, el('span', { class: 'swatch', style: `background:${r.s.color}` }),
         `${formatValue(r.v)}  ${seriesString(r.s.metric)}`)),
-      rows.length > 12 ? el('div', {}, `… ${rows.length - 12} more`) : null);
+      ...(rows.length > 12 ? [el('div', {}, `… ${rows.length - 12} more`)] : []));
     this.tooltip.style.display = rows.length ? 'block' : 'none';
     const left = mx + 16 + 360 > rect.width ? Math.max(0, mx - 376) : mx + 16;
     this.tooltip.style.left = left + 'px';
@@ -171,6 +174,24 @@ function nearestIndex(ts, t) {
   while (lo < hi) { const mid = (lo + hi) >> 1; if (ts[mid] < t) lo = mid + 1; else hi = mid; }
   if (lo > 0 && Math.abs(ts[lo - 1] - t) < Math.abs(ts[lo] - t)) return lo - 1;
   return lo;
+}
+
+// About `count` round values (1, 2 or 5 times a power of ten apart) within [lo, hi].
+function niceTicks(lo, hi, count) {
+  const raw = (hi - lo) / count;
+  if (!(raw > 0) || !Number.isFinite(raw)) return [lo];
+  const magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 5, 10].map(m => m * magnitude).find(s => s >= raw * 0.7);
+  const ticks = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi && ticks.length <= 2 * count; k++) ticks.push(k * step);
+  return ticks;
+}
+
+// The smallest round time step (milliseconds) of at least `minimum`.
+const TIME_STEPS = [1, 2, 5, 10, 15, 30].map(s => s * 1e3).concat([1, 2, 5, 10, 15, 30].map(m => m * 60e3),
+  [1, 2, 3, 6, 12].map(h => h * 3600e3), [1, 2, 7, 14, 30, 90, 180, 365].map(d => d * 86400e3));
+function timeTickStep(minimum) {
+  return TIME_STEPS.find(s => s >= minimum) || Math.ceil(minimum / (365 * 86400e3)) * 365 * 86400e3;
 }
 """#
 }

@@ -1,0 +1,91 @@
+import Foundation
+import Logging
+import Testing
+import TestSupport
+@testable import Server
+
+/// JSON details where Ember once differed from Prometheus (found by tests-py/test_api_vs_prometheus.py,
+/// which compares against a real Prometheus); kept here so they hold without a Prometheus binary.
+@Suite struct PrometheusParityTests {
+    func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = Loopback.freePort()
+        try """
+        groups:
+          - name: parity
+            rules:
+              - record: job:up:sum
+                expr: sum by (job) (up)
+              - alert: Never
+                expr: up > 100
+                labels: {severity: page}
+        """.write(to: dir.appendingPathComponent("rules.yml"), atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("prometheus.yml")
+        try """
+        global: {scrape_interval: 1m, evaluation_interval: 1m}
+        rule_files: [rules.yml]
+        scrape_configs:
+          - job_name: dropped
+            static_configs: [{targets: ['127.0.0.1:1']}]
+            relabel_configs: [{action: drop, source_labels: [__address__], regex: '.*'}]
+        """.write(to: config, atomically: true, encoding: .utf8)
+        var options = ServerOptions()
+        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
+        options.storagePath = dir.appendingPathComponent("data").path
+        options.configFile = config.path
+        let server = try EmberServer(options: options, logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
+            try await body(port)
+            group.cancelAll()
+        }
+    }
+
+    func data(_ r: Loopback.Response?) throws -> [String: Any] {
+        let r = try #require(r)
+        #expect(r.status == 200, "\(r.body)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any])
+        return try #require(json["data"] as? [String: Any])
+    }
+
+    @Test func scalarResultsUsePlainDecimalsButSamplesSwitchToExponents() async throws {
+        try await withServer { port in
+            let scalar = try #require(await Loopback.request(port: port, path: "/api/v1/query?query=-1e-10&time=1"))
+            #expect(scalar.body.contains(#""result":[1,"-0.0000000001"]"#), "\(scalar.body)")
+            let big = try #require(await Loopback.request(port: port, path: "/api/v1/query?query=1e22&time=1"))
+            #expect(big.body.contains(#""result":[1,"10000000000000000000000"]"#), "\(big.body)")
+            let vector = try #require(await Loopback.request(port: port, path: "/api/v1/query?query=vector(-1e-10)&time=1"))
+            #expect(vector.body.contains(#""value":[1,"-1e-10"]"#), "\(vector.body)")
+        }
+    }
+
+    @Test func unknownTargetStateSelectsNothing() async throws {
+        try await withServer { port in
+            let none = try data(await Loopback.request(port: port, path: "/api/v1/targets?state=bogus"))
+            #expect((none["activeTargets"] as? [Any])?.isEmpty == true)
+            #expect((none["droppedTargets"] as? [Any])?.isEmpty == true)
+            #expect(none["droppedTargetCounts"] is NSNull)
+            var dropped: [String: Any] = [:]
+            for _ in 0..<50 where (dropped["droppedTargets"] as? [Any])?.isEmpty != false { // bounded: about 10 s
+                dropped = try data(await Loopback.request(port: port, path: "/api/v1/targets?state=Dropped"))
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            #expect((dropped["droppedTargets"] as? [Any])?.count == 1)
+            #expect(dropped["droppedTargetCounts"] as? [String: Int] == ["dropped": 1])
+        }
+    }
+
+    @Test func rulesOmitEmptyLastErrorAndEmptyRecordingLabels() async throws {
+        try await withServer { port in
+            let groups = try #require(try data(await Loopback.request(port: port, path: "/api/v1/rules"))["groups"] as? [[String: Any]])
+            let rules = try #require(groups.first?["rules"] as? [[String: Any]])
+            let recording = try #require(rules.first { $0["type"] as? String == "recording" })
+            let alerting = try #require(rules.first { $0["type"] as? String == "alerting" })
+            #expect(recording["labels"] == nil && recording["lastError"] == nil, "\(recording)")
+            #expect(alerting["labels"] as? [String: String] == ["severity": "page"])
+            #expect(alerting["lastError"] == nil && alerting["annotations"] as? [String: String] == [:], "\(alerting)")
+        }
+    }
+}
