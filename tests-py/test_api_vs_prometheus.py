@@ -400,11 +400,16 @@ scrape_configs:
             ("/api/v1/labels", {"match[]": "{"}),
             ("/api/v1/label/job/values", {"match[]": "up{"}),
             ("/api/v1/rules", {"type": "bogus"}),
+            ("/api/v1/nonexistent", None),
         ]
         for path, params in cases:
             with self.subTest(path=path, params=params):
                 prom, ember = self.both(path, params)
                 self.assertGreaterEqual(prom.status_code, 400, prom.text)
+                if "json" not in prom.headers.get("Content-Type", ""):  # Go's plain 404 page
+                    self.assertEqual((ember.status_code, ember.headers.get("Content-Type"), ember.text),
+                                     (prom.status_code, prom.headers.get("Content-Type"), prom.text))
+                    continue
                 want, got = prom.json(), ember.json()
                 self.assertEqual((ember.status_code, got.get("status"), got.get("errorType")),
                                  (prom.status_code, want.get("status"), want.get("errorType")),

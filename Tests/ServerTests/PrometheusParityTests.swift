@@ -61,6 +61,17 @@ import TestSupport
         }
     }
 
+    @Test func unknownPathsGetPrometheusPlainNotFoundPage() async throws {
+        try await withServer { port in
+            for path in ["/api/v1/nonexistent", "/no/such/page"] {
+                let r = try #require(await Loopback.request(port: port, path: path))
+                #expect(r.status == 404)
+                #expect(r.body == "404 page not found\n", "\(path): \(r.body)")
+                #expect(r.headers["content-type"] == "text/plain; charset=utf-8")
+            }
+        }
+    }
+
     @Test func unknownTargetStateSelectsNothing() async throws {
         try await withServer { port in
             let none = try data(await Loopback.request(port: port, path: "/api/v1/targets?state=bogus"))

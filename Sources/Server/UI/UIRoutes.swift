@@ -5,6 +5,8 @@ extension EmberServer {
     static let uiPages = ["graph", "targets", "alerts", "rules", "silences", "status", "flags", "config", "tsdb-status"]
 
     func registerUIRoutes(_ router: Router<BasicRequestContext>) {
+        // Routes registered from here on, and the router's not-found answer, get the plain 404 page.
+        router.add(middleware: NotFoundPageMiddleware())
         router.get("/") { _, _ in
             Response(status: .found, headers: [.location: "/graph"])
         }
