@@ -202,6 +202,24 @@ scrape_configs:
         self.assertEqual(self.browser.evaluate("document.querySelector('#graph').style.display"), "none")
         self.screenshot("graph-table.png")
 
+    def test_table_evaluation_time_and_range_vectors(self):
+        # The End input is the table's evaluation time (browser local time, minute precision).
+        at = (self.bench_end - 1500) // 60 * 60
+        i = BENCH_POINTS - 1 - (self.bench_end - at) // BENCH_STEP
+        params = {"g0.expr": 'ui_bench_value{series="000"}', "g0.tab": "table",
+                  "g0.end_input": time.strftime("%Y-%m-%dT%H:%M", time.localtime(at))}
+        self.open_page("/graph?" + urllib.parse.urlencode(params), "document.querySelectorAll('#result-table td.num').length === 1")
+        self.assertEqual(self.browser.evaluate("document.getElementById('end-label').firstChild.textContent"), "Evaluation time ")
+        value = float(self.browser.evaluate("document.querySelector('#result-table td.num').textContent"))
+        self.assertAlmostEqual(value, round(40 * math.sin(i / 40), 3), places=6)
+        # A range vector lists each sample on its own line: "value @timestamp".
+        params = {"g0.expr": 'ui_demo_value{series="b"}[5s]', "g0.tab": "table"}
+        self.open_page("/graph?" + urllib.parse.urlencode(params), "document.querySelectorAll('#result-table td.values').length === 1")
+        lines = self.browser.evaluate("document.querySelector('#result-table td.values').innerText").splitlines()
+        self.assertGreaterEqual(len(lines), 3, lines)
+        for line in lines:
+            self.assertRegex(line, r"^2 @\d+(\.\d{1,3})?$")
+
     def test_dump_dom_and_screenshot_from_the_chromium_command_line(self):
         url = self.base + "/graph?" + urllib.parse.urlencode({"g0.expr": "sum(ui_demo_value)", "g0.tab": "table"})
         common = [chromium_path(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

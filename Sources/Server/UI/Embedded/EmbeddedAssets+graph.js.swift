@@ -105,19 +105,22 @@ function graphPage(root) {
   const tabTable = el('button', { id: 'tab-table' }, 'Table');
   const tabGraph = el('button', { id: 'tab-graph' }, 'Graph');
   tabs.append(tabTable, tabGraph);
-  const graphControls = el('div', { class: 'row' }, el('label', {}, 'Range ', rangeIn), el('label', {}, 'End ', endIn),
-    el('label', {}, 'Resolution ', stepIn), mode);
+  // The end time is also the table's evaluation time; the other controls belong to the graph.
+  const rangeLabel = el('label', {}, 'Range ', rangeIn), endLabel = el('label', { id: 'end-label' }, 'End ', endIn);
+  const stepLabel = el('label', {}, 'Resolution ', stepIn);
+  const controls = el('div', { class: 'row' }, rangeLabel, endLabel, stepLabel, mode);
   const status = el('div', { class: 'muted', id: 'status' });
   const out = el('div', { id: 'output' });
   const graphBox = el('div', { id: 'graph' });
   const chart = new Chart(graphBox);
-  root.append(el('div', { class: 'panel' }, el('div', { class: 'row' }, wrap, exec), tabs, graphControls, status, out, graphBox));
+  root.append(el('div', { class: 'panel' }, el('div', { class: 'row' }, wrap, exec), tabs, controls, status, out, graphBox));
 
   function setTab(t) {
     state.tab = t;
     tabTable.classList.toggle('active', t === 'table');
     tabGraph.classList.toggle('active', t === 'graph');
-    graphControls.style.display = t === 'graph' ? 'flex' : 'none';
+    for (const c of [rangeLabel, stepLabel, mode]) c.style.display = t === 'graph' ? '' : 'none';
+    endLabel.firstChild.textContent = t === 'graph' ? 'End ' : 'Evaluation time ';
     graphBox.style.display = t === 'graph' ? 'block' : 'none';
   }
 
@@ -192,7 +195,7 @@ function renderTable(out, data) {
   } else if (data.resultType === 'matrix') {
     for (const s of data.result) {
       t.append(el('tr', {}, el('td', { class: 'series' }, seriesString(s.metric)),
-        el('td', { class: 'num' }, s.values.map(v => `${v[1]} @${v[0]}`).join('\n'))));
+        el('td', { class: 'num values' }, s.values.map(v => `${v[1]} @${v[0]}`).join('\n'))));
     }
   }
   out.append(t);

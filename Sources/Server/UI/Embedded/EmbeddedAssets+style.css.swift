@@ -27,6 +27,7 @@ button.primary { background:var(--accent); color:#fff; border-color:var(--accent
 table.data { border-collapse:collapse; width:100%; font-size:13px; }
 table.data th, table.data td { text-align:left; border-bottom:1px solid var(--line); padding:6px 8px; vertical-align:top; }
 table.data td.num { font-family:ui-monospace, monospace; text-align:right; white-space:nowrap; }
+table.data td.num.values { white-space:pre; }
 .series { font-family:ui-monospace, monospace; word-break:break-all; }
 .muted { color:var(--muted); }
 .error { color:var(--bad); background:#fef2f2; border:1px solid #fecaca; padding:8px; border-radius:4px; white-space:pre-wrap; }
