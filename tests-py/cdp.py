@@ -9,6 +9,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -31,22 +32,19 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="ember-chromium-")
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-
-        def wire_fds():
-            # The child must see the command pipe as fd 3 and the reply pipe as fd 4.
-            a, b = os.dup(to_child_r), os.dup(from_child_w)
-            os.dup2(a, 3)
-            os.dup2(b, 4)
-
         binary = chromium_path()
         if not binary:
             raise CDPError("chromium not found: install the Debian package chromium")
+        self.log_path = os.path.join(self.profile, "chromium.log")
+        self._log = open(self.log_path, "wb")
+        # Chromium must see the command pipe as fd 3 and the reply pipe as fd 4: the pipes go in
+        # as stdin and stdout of a shell that moves them there and execs the browser.
         self.proc = subprocess.Popen(
-            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+            ["/bin/sh", "-c", 'exec 3<&0 4>&1 0</dev/null 1>/dev/null; exec "$0" "$@"', binary,
+             "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
              "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars",
              "--mute-audio", f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            preexec_fn=wire_fds, pass_fds=(3, 4))
+            stdin=to_child_r, stdout=from_child_w, stderr=self._log, start_new_session=True)
         os.close(to_child_r)
         os.close(from_child_w)
         self._buf = b""
@@ -83,8 +81,11 @@ class Browser:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
-        if self.proc.stderr:
-            self.proc.stderr.close()
+        try:  # the browser's own helper processes, in the session it leads
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._log.close()
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def call(self, method, params=None, session=True, timeout=30):
@@ -116,7 +117,9 @@ class Browser:
             if ready:
                 chunk = os.read(self._from_child, 1 << 20)
                 if not chunk:
-                    raise CDPError("chromium closed the DevTools pipe")
+                    with open(self.log_path, "rb") as f:
+                        log = f.read()[-2000:].decode(errors="replace")
+                    raise CDPError(f"chromium closed the DevTools pipe:\n{log}")
                 self._buf += chunk
         line, self._buf = self._buf.split(b"\0", 1)
         return json.loads(line)
