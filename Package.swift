@@ -87,6 +87,7 @@ var products: [Product] = [
     .library(name: "EmberTSDB", targets: ["TSDB"]),
     .library(name: "EmberPromQL", targets: ["PromQL"]),
     .library(name: "EmberHTTPClient", targets: ["HTTPClient"]),
+    .library(name: "EmberScraper", targets: ["Scraper"]),
     .library(name: "EmberRules", targets: ["Rules"]),
 ]
 if !modulesOnly {
