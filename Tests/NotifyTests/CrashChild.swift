@@ -24,8 +24,8 @@ final class NotifyChild {
         let run = UUID().uuidString.prefix(8)
         stdoutPath = logDirectory.appendingPathComponent("child-\(run).out").path
         stderrPath = logDirectory.appendingPathComponent("child-\(run).err").path
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: stdoutPath, contents: nil))
+        try #require(FileManager.default.createFile(atPath: stderrPath, contents: nil))
         process.executableURL = URL(fileURLWithPath: try Self.executable())
         // A lifetime bounds a child that a failed test forgot.
         process.arguments = [dataDirectory, configFile] + (ingest ? ["ingest"] : []) + ["90"]
