@@ -57,7 +57,10 @@ var targets: [Target] = [
     .testTarget(name: "TemplateTests", dependencies: ["Template"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
     .testTarget(name: "RulesTests", dependencies: ["Rules", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "NotifyTests", dependencies: ["Notify", "Config", "HTTPClient", "Model", "Template"], exclude: ["Fixtures"]),
+    // Child process of the Notify crash tests (runs the notifier on a real store, gets SIGKILLed).
+    .executableTarget(name: "NotifyCrashChild", dependencies: ["Notify", logging], path: "Tests/NotifyCrashChild"),
+    .testTarget(name: "NotifyTests", dependencies: ["Notify", "Config", "HTTPClient", "Model", "Template", "NotifyCrashChild"],
+                exclude: ["Fixtures"]),
 ]
 if !modulesOnly {
     targets += [

@@ -25,6 +25,10 @@ import Testing
             channel: '#ops'
             text: '{{ range .Alerts }}{{ .Labels.instance }}: {{ .Annotations.summary }}{{ "\\n" }}{{ end }}'
             fields: [{title: Severity, value: '{{ .CommonLabels.severity }}'}]
+            actions:
+            - {type: button, text: 'Runbook {{ .CommonLabels.job }}', url: '{{ .CommonAnnotations.runbook }}', style: primary}
+            - {type: button, text: Silence, name: silence, value: '{{ .GroupLabels.alertname }}',
+               confirm: {text: 'Silence {{ .Alerts.Firing | len }}?', title: Sure, dismiss_text: Cancel}}
         inhibit_rules:
         - source_matchers: [severity="critical"]
           target_matchers: [severity="warning"]
