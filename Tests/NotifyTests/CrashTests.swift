@@ -32,7 +32,7 @@ import Testing
             directory = try Fixtures.tempDir()
             data = directory.appendingPathComponent("data").path
             configFile = directory.appendingPathComponent("notify.yml").path
-            try CrashTests.config(url: server.url, groupWait: groupWait).write(toFile: configFile, atomically: true, encoding: .utf8)
+            try CrashTests.config(url: server.url, groupWait: groupWait).write(toFile: configFile, atomically: false, encoding: .utf8)
         }
 
         func start(ingest: Bool) throws -> NotifyChild {

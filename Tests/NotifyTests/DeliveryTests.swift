@@ -128,10 +128,10 @@ import Testing
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let passwordFile = dir.appendingPathComponent("password").path
-        try "p4ss\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try "p4ss\n".write(toFile: passwordFile, atomically: false, encoding: .utf8)
         let urlFile = dir.appendingPathComponent("url").path
         let server = try await deliver { server in
-            try? (server.url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+            try? (server.url + "\n").write(toFile: urlFile, atomically: false, encoding: .utf8)
             return """
                 - name: r
                   webhook_configs:

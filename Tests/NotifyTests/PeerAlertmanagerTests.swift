@@ -63,7 +63,7 @@ import Testing
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let configPath = dir.appendingPathComponent("am.yml").path
-        try Self.config("http://127.0.0.1:\(amReceiver.port)").write(toFile: configPath, atomically: true, encoding: .utf8)
+        try Self.config("http://127.0.0.1:\(amReceiver.port)").write(toFile: configPath, atomically: false, encoding: .utf8)
         let port = freePort()
         let am = Process()
         am.executableURL = URL(fileURLWithPath: Self.binary)
