@@ -24,6 +24,8 @@ public final class TSDB: Storage, @unchecked Sendable {
     let readFailures: ReadFailures
     let lockFile: DirectoryLock
     let index: IndexStore
+    /// Deleted time ranges per series (delete_series), applied by queries.
+    let tombstones: TombstoneStore
     let symbols: SymbolTable
     let segments: ChunkSegments
     let writer: ChunkSegmentWriter
@@ -68,6 +70,7 @@ public final class TSDB: Storage, @unchecked Sendable {
         var report: [String] = []
         let opened = try OpenIndex.open(directory: directory, logger: options.logger, counters: counters, report: &report)
         index = opened.index
+        tombstones = try TombstoneStore(index: opened.index)
         symbols = opened.symbols
         segments = opened.segments
         writer = ChunkSegmentWriter(segments: segments, maxBytes: options.chunkSegmentBytes,
