@@ -154,6 +154,38 @@ func matcher(_ name: String, _ value: String) throws -> Matcher { try Matcher(.e
         #expect(db.openReport.isEmpty)
     }
 
+    @Test func appendsAndRunningQueriesCarryOnThroughCleaning() throws {
+        let dir = TemporaryDirectory()
+        let db = try filled(dir)
+        try db.deleteSeries(matching: [try matcher("sensor", "s1")], mint: 30_000, maxt: 69_500)
+        let deletedView = (0..<100).map { Int64($0) * 1000 }.filter { $0 < 30_000 || $0 > 69_500 }
+        // Selected before cleaning: it keeps reading the segment files cleaning unlinks.
+        let early = try #require(try db.querier(mint: .min, maxt: .max).select([try matcher("sensor", "s1")], hints: nil).first)
+        final class Outcome: @unchecked Sendable { var error: Error? }
+        let outcome = Outcome()
+        let finished = DispatchSemaphore(value: 0)
+        let series = sensors + [odd]
+        let writer = Thread {
+            defer { finished.signal() }
+            do { try appendGrid(db, series: series, start: 100_000, step: 1000, count: 300) } catch { outcome.error = error }
+        }
+        writer.start()
+        let result = try db.cleanTombstones()
+        #expect(finished.wait(timeout: .now() + 120) == .success)
+        #expect(outcome.error == nil)
+        #expect(result.segmentsRewritten >= 1)
+        #expect(early.makeIterator().collect().map(\.t) == deletedView)
+        let appended = (100..<400).map { Int64($0) * 1000 }
+        #expect(try times(db, sensors[1]) == deletedView + appended)
+        #expect(try times(db, sensors[0]).count == 400)
+        try db.close()
+        let reopened = try TSDB.open(directory: dir.path, options: testOptions())
+        defer { try? reopened.close() }
+        #expect(try times(reopened, sensors[1]) == deletedView + appended)
+        #expect(try times(reopened, odd).count == 400)
+        #expect(reopened.openReport.isEmpty)
+    }
+
     @Test func aCrashBeforeCleaningKeepsTheDeletionAndTheCopyCleansToo() throws {
         let dir = TemporaryDirectory()
         let crashed = TemporaryDirectory()
