@@ -35,9 +35,17 @@ extension TSDBQuerier {
     /// Label queries without matchers answer from the postings, which still
     /// list such series until clean_tombstones removes them.
     func pairsOnlyOfDeletedSeries(_ deleted: [UInt64: DeletedRanges], among candidates: Set<UInt32>) throws -> Set<UInt32> {
+        // A series whose newest sample is not deleted is alive: only the others need their chunks read.
+        let maybeDead: [UInt64] = head.lock.withLock {
+            deleted.filter { id, ranges in
+                guard let newest = head.byID[id]?.lastTime ?? head.indexedMaxTimes[id], newest != .min else { return true }
+                return ranges.contains(newest)
+            }.keys.sorted()
+        }
+        guard !maybeDead.isEmpty else { return [] }
         var dead = Set<UInt64>()
         var deadPairs = Set<UInt32>()
-        for m in try collect(.ids(deleted.keys.sorted()), lo: .min, hi: .max)
+        for m in try collect(.ids(maybeDead), lo: .min, hi: .max)
         where m.withoutDeleted(deleted, lo: .min, hi: .max) == nil {
             dead.insert(m.id)
             deadPairs.formUnion(m.pairs)
