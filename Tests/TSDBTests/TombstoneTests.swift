@@ -186,6 +186,35 @@ func matcher(_ name: String, _ value: String) throws -> Matcher { try Matcher(.e
         #expect(reopened.openReport.isEmpty)
     }
 
+    @Test func tombstonesSurviveAnIndexRebuiltAfterDamage() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let db = try filled(dir)
+            try db.deleteSeries(matching: [try matcher("sensor", "s1")], mint: 30_000, maxt: 69_500)
+            try db.close()
+        }
+        // Damage the chunk references' root page: the index is rebuilt from the chunk files.
+        let path = dir.sub("index.sqlite")
+        let c = try SQLiteConnection(path: path)
+        let root = try c.statement("SELECT rootpage FROM sqlite_master WHERE name = 'chunk_refs'")
+        #expect(try root.step())
+        let page = Int(root.int64(0))
+        root.reset()
+        let size = try c.statement("PRAGMA page_size")
+        #expect(try size.step())
+        let pageSize = Int(size.int64(0))
+        size.reset()
+        c.close()
+        try patchFile(path, at: (page - 1) * pageSize, with: [UInt8](repeating: 0xEE, count: 64))
+
+        let db = try TSDB.open(directory: dir.path, options: testOptions())
+        defer { try? db.close() }
+        #expect(db.stats.indexCorruptions == 1)
+        #expect(try times(db, sensors[0]).count == 100)
+        #expect(try times(db, sensors[1]) == (0..<100).map { Int64($0) * 1000 }.filter { $0 < 30_000 || $0 > 69_500 })
+        #expect(try db.tombstoneRanges() == [sensors[1]: [DeletedRange(minTime: 30_000, maxTime: 69_500)]])
+    }
+
     @Test func aCrashBeforeCleaningKeepsTheDeletionAndTheCopyCleansToo() throws {
         let dir = TemporaryDirectory()
         let crashed = TemporaryDirectory()

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// Deleted time ranges per series (tombstones). They live in the index's
@@ -23,8 +24,11 @@ final class TombstoneStore: @unchecked Sendable {
     /// Serializes the read-modify-write of deletions and cleaning.
     let mutation = PosixLock()
 
-    /// Creates the table if needed and loads every tombstone.
-    init(index: IndexStore) throws {
+    /// Creates the table if needed and loads every tombstone. When the
+    /// index was just rebuilt after damage (`salvageFrom` names the damaged
+    /// file moved aside), the tombstones still readable there are copied
+    /// into the new index first, so deleted samples stay deleted.
+    init(index: IndexStore, logger: Logger? = nil, salvageFrom damaged: String? = nil) throws {
         self.index = index
         var loaded: [UInt64: DeletedRanges] = [:]
         try index.write { c in
@@ -36,9 +40,48 @@ final class TombstoneStore: @unchecked Sendable {
             }
         }
         loaded = loaded.filter { !$0.value.isEmpty }
+        if loaded.isEmpty, let damaged {
+            let salvaged = Self.salvage(from: damaged, logger: logger)
+            if !salvaged.isEmpty {
+                try index.write { c in
+                    for (id, ranges) in salvaged.sorted(by: { $0.key < $1.key }) { try Self.replaceRows(c, series: id, ranges: ranges) }
+                }
+                logger?.warning("index recovery: kept the tombstones of \(salvaged.count) series from \(damaged)")
+                loaded = salvaged
+            }
+        }
         let count = loaded.count
         state.withLock { $0 = loaded }
         seriesCount.store(count, ordering: .releasing)
+    }
+
+    /// The rows of the damaged index's `tombstones` table up to the first
+    /// unreadable one (none when the file or table cannot be read).
+    private static func salvage(from path: String, logger: Logger?) -> [UInt64: DeletedRanges] {
+        var out: [UInt64: DeletedRanges] = [:]
+        do {
+            let c = try SQLiteConnection(path: path, readOnly: true)
+            defer { c.close() }
+            let s = try c.statement("SELECT series, mint, maxt FROM tombstones")
+            while try s.step() {
+                out[UInt64(bitPattern: s.int64(0)), default: DeletedRanges()].add(DeletedRange(minTime: s.int64(1), maxTime: s.int64(2)))
+            }
+            s.reset()
+        } catch {
+            logger?.error("index recovery: tombstones of \(path) not (all) readable: \(error)")
+        }
+        return out.filter { !$0.value.isEmpty }
+    }
+
+    /// The damaged index the last recovery moved aside in `directory`
+    /// (`index.sqlite.damaged-<unix time>`, the newest), if any.
+    static func newestDamagedIndex(in directory: String) -> String? {
+        let prefix = "index.sqlite.damaged-"
+        let stamped = ((try? FileIO.list(directory)) ?? []).compactMap { name -> (Int, String)? in
+            guard name.hasPrefix(prefix), let stamp = Int(name.dropFirst(prefix.count)) else { return nil }
+            return (stamp, directory + "/" + name)
+        }
+        return stamped.max { $0.0 < $1.0 }?.1
     }
 
     var isEmpty: Bool { seriesCount.load(ordering: .acquiring) == 0 }
