@@ -18,6 +18,10 @@ import TSDB
         var options = ServerOptions()
         options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
         options.storagePath = dir.path
+        // No scrape jobs: the embedded configuration's self-scrapes would add series and labels at random moments.
+        let config = dir.appendingPathComponent("prometheus.yml").path
+        try "global:\n  scrape_interval: 15s\n".write(toFile: config, atomically: true, encoding: .utf8)
+        options.configFile = config
         options.enableAdminAPI = admin
         options.retentionTime = PromDuration(milliseconds: 100 * 365 * 86_400_000)
         let server = try EmberServer(options: options, logger: Logger(label: "test"))

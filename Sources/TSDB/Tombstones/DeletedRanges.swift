@@ -3,9 +3,12 @@ import Storage
 
 /// A closed range [minTime, maxTime] of deleted sample times (ms).
 public struct DeletedRange: Hashable, Sendable, CustomStringConvertible {
+    /// First deleted time, inclusive.
     public var minTime: Int64
+    /// Last deleted time, inclusive.
     public var maxTime: Int64
 
+    /// A range; one with `minTime > maxTime` is empty and deletes nothing.
     public init(minTime: Int64, maxTime: Int64) {
         self.minTime = minTime
         self.maxTime = maxTime
