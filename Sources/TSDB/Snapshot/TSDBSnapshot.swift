@@ -5,9 +5,9 @@ import Darwin
 #endif
 
 extension TSDB {
-    /// Writes a consistent copy of the database to `directory` (created; it
-    /// must not hold a database already), openable with `TSDB.open`, as
-    /// Prometheus's snapshot does:
+    /// Writes a consistent copy of the database to `directory` (created if
+    /// missing, in an existing parent; it must not hold an index already),
+    /// openable with `TSDB.open`, as Prometheus's snapshot does:
     ///
     /// - the index through SQLite's `VACUUM INTO` (a transactionally
     ///   consistent, compact copy, tombstones included);
