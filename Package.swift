@@ -34,7 +34,8 @@ var targets: [Target] = [
     .target(name: "Storage", dependencies: ["Model"]),
     .target(name: "HTTPClient", dependencies: ["CCurl"]),
     .target(name: "Config", dependencies: ["Model", yams]),
-    .target(name: "TSDB", dependencies: ["Model", "Storage", "CSQLite", logging]),
+    .target(name: "TSDB", dependencies: ["Model", "Storage", "CSQLite", logging],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
     .target(name: "Scraper", dependencies: ["Model", "Storage", "Config", "HTTPClient", logging]),
     .target(name: "PromQL", dependencies: ["Model", "Storage"]),
     .target(name: "Template", dependencies: ["Model"]),
@@ -57,7 +58,10 @@ var targets: [Target] = [
     .testTarget(name: "TemplateTests", dependencies: ["Template"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
     .testTarget(name: "RulesTests", dependencies: ["Rules", "TestSupport"], exclude: ["Fixtures"]),
-    .testTarget(name: "NotifyTests", dependencies: ["Notify", "Config", "HTTPClient", "Model", "Template"], exclude: ["Fixtures"]),
+    // Child process of the Notify crash tests (runs the notifier on a real store, gets SIGKILLed).
+    .executableTarget(name: "NotifyCrashChild", dependencies: ["Notify", logging], path: "Tests/NotifyCrashChild"),
+    .testTarget(name: "NotifyTests", dependencies: ["Notify", "Config", "HTTPClient", "Model", "Template", "NotifyCrashChild"],
+                exclude: ["Fixtures"]),
 ]
 if !modulesOnly {
     targets += [
@@ -87,6 +91,7 @@ var products: [Product] = [
     .library(name: "EmberTSDB", targets: ["TSDB"]),
     .library(name: "EmberPromQL", targets: ["PromQL"]),
     .library(name: "EmberHTTPClient", targets: ["HTTPClient"]),
+    .library(name: "EmberScraper", targets: ["Scraper"]),
     .library(name: "EmberRules", targets: ["Rules"]),
 ]
 if !modulesOnly {

@@ -31,6 +31,27 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "ScraperBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "EmberModel", package: "ember"),
+                .product(name: "EmberScraper", package: "ember"),
+            ],
+            path: "Benchmarks/ScraperBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "PromQLBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "EmberModel", package: "ember"),
+                .product(name: "EmberTSDB", package: "ember"),
+                .product(name: "EmberPromQL", package: "ember"),
+            ],
+            path: "Benchmarks/PromQLBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "RulesBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

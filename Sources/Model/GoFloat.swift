@@ -133,4 +133,47 @@ public enum GoFloat {
         let a = abs(v)
         return format(v, format: a != 0 && (a < 1e-6 || a >= 1e21) ? "e" : "f", precision: -1)
     }
+
+    /// `apiValue(v)` appended as UTF-8 to `out`, without building intermediate
+    /// strings for the common cases (integers and plain decimals): the query
+    /// API writes one of these per sample, and matrices hold hundreds of thousands.
+    public static func appendAPIValue(_ v: Double, to out: inout [UInt8]) {
+        if v.magnitude < 1e15, v == v.rounded(.towardZero), !(v == 0 && v.sign == .minus) {
+            appendInteger(Int64(v), to: &out)
+            return
+        }
+        if v.isFinite, v.magnitude >= 1e-4 {
+            // Between 1e-4 and 2^53 Swift's shortest form has no exponent: it is
+            // Go's 'f' form once a trailing ".0" is dropped.
+            var text = v.description
+            let plain: Bool = text.withUTF8 { bytes in
+                guard !bytes.contains(UInt8(ascii: "e")) else { return false }
+                var end = bytes.count
+                if end >= 2, bytes[end - 1] == UInt8(ascii: "0"), bytes[end - 2] == UInt8(ascii: ".") { end -= 2 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<end]))
+                return true
+            }
+            if plain { return }
+        }
+        out.append(contentsOf: apiValue(v).utf8)
+    }
+
+    /// Decimal digits of `value`, appended as UTF-8.
+    public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var i = 20
+            while magnitude > 0 {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i..<20]))
+        }
+    }
 }

@@ -102,7 +102,29 @@ public struct SlackConfig: Sendable {
     public var shortFields = false
     public var mrkdwnIn = ["fallback", "pretext", "text"]
     public var fields: [SlackField] = []
+    /// Buttons under the message (Slack's legacy attachment actions).
+    public var actions: [SlackAction] = []
     public init() {}
+}
+
+/// A Slack attachment action: a link button (`url`) or a message button (`name`/`value`,
+/// optionally with a confirmation). Every string is a template.
+public struct SlackAction: Sendable {
+    public var type: String
+    public var text: String
+    public var url: String
+    public var style: String
+    public var name: String
+    public var value: String
+    public var confirm: SlackConfirmation?
+}
+
+/// The confirmation dialog of a Slack message button.
+public struct SlackConfirmation: Sendable {
+    public var text: String
+    public var title: String
+    public var okText: String
+    public var dismissText: String
 }
 
 /// A Slack attachment field.

@@ -27,6 +27,9 @@ enum SlackPayload {
             }
             attachment.append(("fields", .array(fields)))
         }
+        if !c.actions.isEmpty {
+            attachment.append(("actions", .array(try c.actions.map { (a) throws(TemplateError) in try action(a, t) })))
+        }
         add("image_url", try t(c.imageURL))
         add("thumb_url", try t(c.thumbURL))
         add("footer", try t(c.footer), omitEmpty: false)
@@ -42,6 +45,27 @@ enum SlackPayload {
         if c.linkNames { request.append(("link_names", .bool(true))) }
         request.append(("attachments", .array([.object(attachment)])))
         return JSONValue.object(request).bytes
+    }
+
+    /// One action as Alertmanager marshals it: empty strings are left out.
+    private static func action(_ a: SlackAction, _ t: (String) throws(TemplateError) -> String) throws(TemplateError) -> JSONValue {
+        var out: [(String, JSONValue)] = []
+        func add(_ key: String, _ template: String, to pairs: inout [(String, JSONValue)]) throws(TemplateError) {
+            let v = try t(template)
+            if !v.isEmpty { pairs.append((key, .string(v))) }
+        }
+        for (key, template) in [("type", a.type), ("text", a.text), ("url", a.url), ("style", a.style),
+                                ("name", a.name), ("value", a.value)] {
+            try add(key, template, to: &out)
+        }
+        if let c = a.confirm {
+            var confirm: [(String, JSONValue)] = []
+            for (key, template) in [("text", c.text), ("title", c.title), ("ok_text", c.okText), ("dismiss_text", c.dismissText)] {
+                try add(key, template, to: &confirm)
+            }
+            out.append(("confirm", .object(confirm)))
+        }
+        return .object(out)
     }
 
     /// Slack answers 200 even for some errors: the webhook's body must be `ok`,

@@ -66,7 +66,35 @@ enum ReceiverParser {
             if value.isEmpty { throw f.error("missing value in Slack field configuration") }
             c.fields.append(SlackField(title: title, value: value, short: try fm["short"]?.bool()))
         }
+        c.actions = try m["actions"]?.sequence().map(parseSlackAction) ?? []
         return c
+    }
+
+    /// Alertmanager's SlackAction rules: type and text required; a `url` makes a link
+    /// button (name, value and confirm are dropped), otherwise `name` is required.
+    static func parseSlackAction(_ node: YAMLNode) throws -> SlackAction {
+        let m = try node.mapping(allowedKeys: ["type", "text", "url", "style", "name", "value", "confirm"])
+        func string(_ key: String) throws -> String { try m[key]?.string() ?? "" }
+        var action = SlackAction(type: try string("type"), text: try string("text"), url: try string("url"),
+                                 style: try string("style"), name: try string("name"), value: try string("value"))
+        if let confirm = m["confirm"] {
+            let cm = try confirm.mapping(allowedKeys: ["text", "title", "ok_text", "dismiss_text"])
+            let text = try cm["text"]?.string() ?? ""
+            if text.isEmpty { throw confirm.error("missing text in Slack confirmation configuration") }
+            action.confirm = SlackConfirmation(text: text, title: try cm["title"]?.string() ?? "",
+                                               okText: try cm["ok_text"]?.string() ?? "",
+                                               dismissText: try cm["dismiss_text"]?.string() ?? "")
+        }
+        if action.type.isEmpty { throw node.error("missing type in Slack action configuration") }
+        if action.text.isEmpty { throw node.error("missing text in Slack action configuration") }
+        if !action.url.isEmpty {
+            action.name = ""
+            action.value = ""
+            action.confirm = nil
+        } else if action.name.isEmpty {
+            throw node.error("missing name or url in Slack action configuration")
+        }
+        return action
     }
 
     static func parseTeams(_ node: YAMLNode, global: NotifyGlobalConfig) throws -> MSTeamsConfig {

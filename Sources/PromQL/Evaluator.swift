@@ -32,6 +32,8 @@ final class Evaluator {
         if Clock.monotonicNanos() > deadline { throw .timeout("query timed out in expression evaluation") }
     }
 
+    /// Adds samples now held in memory (loaded from storage or produced by a
+    /// node); fails when the total held at once exceeds `maxSamples`.
     func account(samples n: Int) throws(PromQLError) {
         samplesLoaded += n
         if samplesLoaded > options.maxSamples {
@@ -119,7 +121,27 @@ final class Evaluator {
 
     // MARK: Dispatch
 
+    /// Evaluates `expr` on `grid`. The sample limit applies to what is held at
+    /// once, as in Prometheus: while a node runs, its inputs count; once it has
+    /// produced its output, the inputs are released and only the output counts.
     func eval(_ expr: Expr, _ grid: StepGrid) throws -> EvalValue {
+        let held = samplesLoaded
+        let value = try evalNode(expr, grid)
+        samplesLoaded = held
+        try account(samples: Self.sampleCount(value))
+        return value
+    }
+
+    static func sampleCount(_ value: EvalValue) -> Int {
+        switch value {
+        case .scalar, .string: return 0
+        case .vector(let series):
+            return series.reduce(0) { total, s in total + s.values.reduce(0) { isAbsent($1) ? $0 : $0 + 1 } }
+        case .matrix(let series): return series.reduce(0) { $0 + $1.ts.count }
+        }
+    }
+
+    private func evalNode(_ expr: Expr, _ grid: StepGrid) throws -> EvalValue {
         try checkInterrupt()
         switch expr {
         case .number(let n):
@@ -142,9 +164,7 @@ final class Evaluator {
             default: return v
             }
         case .vectorSelector(let vs):
-            let series = try evalVectorSelector(vs, grid)
-            try account(samples: series.count * grid.count)
-            return .vector(series)
+            return .vector(try evalVectorSelector(vs, grid))
         case .matrixSelector(let ms):
             return .matrix(try loadMatrixForInstant(ms, grid))
         case .subquery(let sq):
@@ -155,9 +175,7 @@ final class Evaluator {
         case .call(let c):
             return try evalCall(c, grid)
         case .aggregate(let a):
-            let series = try evalAggregate(a, grid)
-            try account(samples: series.count * grid.count)
-            return .vector(series)
+            return .vector(try evalAggregate(a, grid))
         }
     }
 

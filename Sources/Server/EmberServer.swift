@@ -40,6 +40,7 @@ public final class EmberServer: Sendable {
         registerTargetRoutes(router)
         registerRuleRoutes(router)
         registerNotifyRoutes(router)
+        registerAdminRoutes(router)
         registerExporterRoute(router, path: "/exporter/metrics", exporter: state.exporter)
         var app = Application(
             router: router,

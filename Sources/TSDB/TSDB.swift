@@ -24,6 +24,8 @@ public final class TSDB: Storage, @unchecked Sendable {
     let readFailures: ReadFailures
     let lockFile: DirectoryLock
     let index: IndexStore
+    /// Deleted time ranges per series (delete_series), applied by queries.
+    let tombstones: TombstoneStore
     let symbols: SymbolTable
     let segments: ChunkSegments
     let writer: ChunkSegmentWriter
@@ -68,6 +70,9 @@ public final class TSDB: Storage, @unchecked Sendable {
         var report: [String] = []
         let opened = try OpenIndex.open(directory: directory, logger: options.logger, counters: counters, report: &report)
         index = opened.index
+        let rebuilt = counters.indexCorruptions.load(ordering: .relaxed) > 0
+        tombstones = try TombstoneStore(index: opened.index, logger: options.logger,
+                                        salvageFrom: rebuilt ? TombstoneStore.newestDamagedIndex(in: directory) : nil)
         symbols = opened.symbols
         segments = opened.segments
         writer = ChunkSegmentWriter(segments: segments, maxBytes: options.chunkSegmentBytes,

@@ -46,7 +46,7 @@ extension TSDB {
     /// bring such a series back while it is being deleted.
     /// Series still in memory are remembered and checked again on later runs,
     /// once they have left memory.
-    private func removeSeriesWithoutData(_ dropped: Set<UInt64>) throws {
+    func removeSeriesWithoutData(_ dropped: Set<UInt64>) throws {
         let candidates = retentionCandidates.withLock { c in
             c.formUnion(dropped)
             return c

@@ -41,7 +41,7 @@ final class TemporaryDirectory {
     func write(_ relativePath: String, _ contents: String) throws {
         let full = "\(path)/\(relativePath)"
         try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try contents.write(toFile: full, atomically: true, encoding: .utf8)
+        try contents.write(toFile: full, atomically: false, encoding: .utf8)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: path) }

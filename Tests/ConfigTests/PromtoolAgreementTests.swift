@@ -56,7 +56,7 @@ import Testing
             guard file.hasPrefix(NSTemporaryDirectory()) else { continue }
             try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let contents = c.ruleFiles.contains(file) ? "groups: []\n" : "placeholder\n"
-            try contents.write(toFile: file, atomically: true, encoding: .utf8)
+            try contents.write(toFile: file, atomically: false, encoding: .utf8)
         }
     }
 

@@ -61,7 +61,7 @@ import TestSupport
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let checks = dir.appendingPathComponent("checks.yml")
-        try "checks:\n  - name: tmp_exists\n    type: file\n    path: /tmp\n".write(to: checks, atomically: true, encoding: .utf8)
+        try "checks:\n  - name: tmp_exists\n    type: file\n    path: /tmp\n".write(to: checks, atomically: false, encoding: .utf8)
         let port = Loopback.freePort()
         let p = try ChildProcess(ember, ["exporter", "--web.listen-address", "127.0.0.1:\(port)", "--checks.file", checks.path])
         defer { p.stop() }
@@ -76,7 +76,7 @@ import TestSupport
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("bad.yml")
-        try "checks:\n  - name: x\n    type: file\n    path: /tmp\n    bogus: 1\n".write(to: bad, atomically: true, encoding: .utf8)
+        try "checks:\n  - name: x\n    type: file\n    path: /tmp\n    bogus: 1\n".write(to: bad, atomically: false, encoding: .utf8)
         let r = try ChildProcess.run(ember, ["check", "checks", bad.path])
         #expect(r.status == 1)
         #expect(r.stdout.contains("bad.yml:5:5"), "\(r.stdout)")

@@ -11,13 +11,13 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let good = dir.appendingPathComponent("good.yml")
         try "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ['127.0.0.1:9100']\n"
-            .write(to: good, atomically: true, encoding: .utf8)
+            .write(to: good, atomically: false, encoding: .utf8)
         let ok = try ChildProcess.run(ember, ["check", "config", good.path])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
         #expect(ok.stdout.contains("SUCCESS"))
         let bad = dir.appendingPathComponent("ember.yml")
         try "scrape_configs:\n  - job_name: a\n    static_configs: [{targets: ['h:1']}]\n  - job_name: b\n    scrape_interval: 15x\n"
-            .write(to: bad, atomically: true, encoding: .utf8)
+            .write(to: bad, atomically: false, encoding: .utf8)
         let failed = try ChildProcess.run(ember, ["check", "config", bad.path])
         #expect(failed.status == 1)
         #expect(failed.stdout.contains(#"ember.yml:5:22: scrape_configs[1].scrape_interval: not a valid duration string: "15x""#), "\(failed.stdout)")
@@ -27,15 +27,15 @@ import TestSupport
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let good = dir.appendingPathComponent("good.prom")
-        try "# HELP up Up.\n# TYPE up gauge\nup 1\n".write(to: good, atomically: true, encoding: .utf8)
+        try "# HELP up Up.\n# TYPE up gauge\nup 1\n".write(to: good, atomically: false, encoding: .utf8)
         #expect(try ChildProcess.run(ember, ["check", "metrics", good.path]).status == 0)
         let bad = dir.appendingPathComponent("bad.prom")
-        try "up 1\nup{ 2\n".write(to: bad, atomically: true, encoding: .utf8)
+        try "up 1\nup{ 2\n".write(to: bad, atomically: false, encoding: .utf8)
         let r = try ChildProcess.run(ember, ["check", "metrics", bad.path])
         #expect(r.status == 1)
         #expect(r.stderr.contains("line 2"), "\(r.stderr)")
         let lint = dir.appendingPathComponent("lint.prom")
-        try "# HELP requests Requests.\n# TYPE requests counter\nrequests 1\n".write(to: lint, atomically: true, encoding: .utf8)
+        try "# HELP requests Requests.\n# TYPE requests counter\nrequests 1\n".write(to: lint, atomically: false, encoding: .utf8)
         let l = try ChildProcess.run(ember, ["check", "metrics", "--lint", lint.path])
         #expect(l.status == 3)
         #expect(l.stderr.contains("_total"), "\(l.stderr)")
@@ -50,7 +50,7 @@ import TestSupport
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let failing = dir.appendingPathComponent("f.test")
-        try "load 1m\n  x 1 2\n\neval instant at 1m x\n  x 3\n".write(to: failing, atomically: true, encoding: .utf8)
+        try "load 1m\n  x 1 2\n\neval instant at 1m x\n  x 3\n".write(to: failing, atomically: false, encoding: .utf8)
         let f = try ChildProcess.run(ember, ["test", "promql", failing.path])
         #expect(f.status == 1)
         #expect(f.stdout.contains("0 passed, 1 failed, 0 skipped"))
@@ -65,7 +65,7 @@ import TestSupport
         }
         om += "# EOF\n"
         let input = dir.appendingPathComponent("in.om")
-        try om.write(to: input, atomically: true, encoding: .utf8)
+        try om.write(to: input, atomically: false, encoding: .utf8)
         let data = dir.appendingPathComponent("data").path
         let imp = try ChildProcess.run(ember, ["tsdb", "import", "openmetrics", input.path, "--storage.tsdb.path", data], timeoutSeconds: 120)
         #expect(imp.status == 0, "\(imp.stderr)")
@@ -81,7 +81,7 @@ import TestSupport
         #expect(lines.count == original.count)
         #expect(Set(lines).symmetricDifference(Set(original)).isEmpty)
         let noTimestamp = dir.appendingPathComponent("nots.om")
-        try "a 1\n# EOF\n".write(to: noTimestamp, atomically: true, encoding: .utf8)
+        try "a 1\n# EOF\n".write(to: noTimestamp, atomically: false, encoding: .utf8)
         let bad = try ChildProcess.run(ember, ["tsdb", "import", "openmetrics", noTimestamp.path, "--storage.tsdb.path", data])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("nots.om:1: sample without a timestamp"), "\(bad.stderr)")
@@ -107,7 +107,7 @@ import TestSupport
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let bad = dir.appendingPathComponent("bad.yml")
-        try "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum((\n".write(to: bad, atomically: true, encoding: .utf8)
+        try "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum((\n".write(to: bad, atomically: false, encoding: .utf8)
         let failed = try ChildProcess.run(ember, ["check", "rules", bad.path])
         #expect(failed.status == 1)
         #expect((failed.stdout + failed.stderr).contains("bad.yml"), "\(failed.stdout)\(failed.stderr)")
@@ -127,7 +127,7 @@ import TestSupport
             - match_re: {team: "db|storage"}
               receiver: dba
         receivers: [{name: default}, {name: pager}, {name: dba}]
-        """.write(to: file, atomically: true, encoding: .utf8)
+        """.write(to: file, atomically: false, encoding: .utf8)
         #expect(try ChildProcess.run(ember, ["check", "notify", file.path]).status == 0)
         for labels in [["severity=page", "team=db"], ["team=storage"], ["alertname=x"]] {
             let ours = try ChildProcess.run(ember, ["notify", "routes", "test", "--config.file", file.path] + labels)
@@ -138,7 +138,7 @@ import TestSupport
             }
         }
         let bad = dir.appendingPathComponent("bad.yml")
-        try "route:\n  receiver: nobody\nreceivers: [{name: default}]\n".write(to: bad, atomically: true, encoding: .utf8)
+        try "route:\n  receiver: nobody\nreceivers: [{name: default}]\n".write(to: bad, atomically: false, encoding: .utf8)
         #expect(try ChildProcess.run(ember, ["check", "notify", bad.path]).status == 1)
     }
 }

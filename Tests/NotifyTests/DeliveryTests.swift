@@ -43,6 +43,14 @@ import Testing
                 text: '{{ range .Alerts }}{{ .Annotations.summary }}\\n{{ end }}'
                 fields:
                 - {title: Severity, value: '{{ .CommonLabels.severity }}', short: true}
+                actions:
+                - {type: button, text: Runbook, url: 'https://wiki/{{ .GroupLabels.alertname }}', name: dropped}
+                - type: button
+                  text: Acknowledge
+                  name: ack
+                  value: '{{ .GroupLabels.alertname }}'
+                  style: danger
+                  confirm: {text: 'Acknowledge {{ .Alerts | len }} alerts?', ok_text: 'Yes'}
             """
         }
         let body = try #require(server.deliveredBodies.first)
@@ -58,6 +66,13 @@ import Testing
         #expect(attachment["mrkdwn_in"] as? [String] == ["fallback", "pretext", "text"])
         let field = try #require((attachment["fields"] as? [[String: Any]])?.first)
         #expect(field["title"] as? String == "Severity" && field["value"] as? String == "critical" && field["short"] as? Bool == true)
+        // A url makes a link button (its name is dropped); empty strings are left out, as Go's omitempty does.
+        let actions = try #require(attachment["actions"] as? [NSDictionary])
+        #expect(actions == [
+            ["type": "button", "text": "Runbook", "url": "https://wiki/DiskFull"],
+            ["type": "button", "text": "Acknowledge", "style": "danger", "name": "ack", "value": "DiskFull",
+             "confirm": ["text": "Acknowledge 2 alerts?", "ok_text": "Yes"]],
+        ])
     }
 
     @Test func teamsWorkflowAdaptiveCard() async throws {
@@ -113,10 +128,10 @@ import Testing
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let passwordFile = dir.appendingPathComponent("password").path
-        try "p4ss\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try "p4ss\n".write(toFile: passwordFile, atomically: false, encoding: .utf8)
         let urlFile = dir.appendingPathComponent("url").path
         let server = try await deliver { server in
-            try? (server.url + "\n").write(toFile: urlFile, atomically: true, encoding: .utf8)
+            try? (server.url + "\n").write(toFile: urlFile, atomically: false, encoding: .utf8)
             return """
                 - name: r
                   webhook_configs:

@@ -4,40 +4,55 @@ import Testing
 
 /// Nothing lost, nothing doubled: failing receivers and restarts.
 @Suite(.serialized) struct FaultAndRestartTests {
-    static func config(_ url: String) -> String {
-        """
-        route:
-          receiver: hook
-          group_by: [alertname]
-          group_wait: 30s
-          group_interval: 5m
-          repeat_interval: 4h
-        receivers:
-        - name: hook
-          webhook_configs: [{url: '\(url)'}]
-        """
+    static func config(_ url: String, integration: String = "webhook") -> String {
+        let receiver = switch integration {
+        case "slack": "slack_configs: [{api_url: '\(url)'}]"
+        case "msteamsv2": "msteamsv2_configs: [{webhook_url: '\(url)'}]"
+        default: "webhook_configs: [{url: '\(url)'}]"
+        }
+        return """
+            route:
+              receiver: hook
+              group_by: [alertname]
+              group_wait: 30s
+              group_interval: 5m
+              repeat_interval: 4h
+            receivers:
+            - name: hook
+              \(receiver)
+            """
     }
 
     static func firing(_ name: String, at start: Date) -> PostableAlert {
         PostableAlert(labels: ["alertname": name], startsAt: start, endsAt: start.addingTimeInterval(86400))
     }
 
-    @Test(arguments: ["500", "slow", "refused"])
-    func deliveredExactlyOnceAfterRecovery(fault: String) async throws {
+    /// Each fault lasts several minutes of the notifier's clock, through many backoff retries.
+    @Test(arguments: ["500", "slow", "refused"], ["webhook", "slack", "msteamsv2"])
+    func deliveredExactlyOnceAfterRecovery(fault: String, integration: String) async throws {
         let server = try PythonServer(script: "receiver.py")
         if fault == "refused" { server.stop() } else { try server.setMode(fault) }
         let clock = ManualClock(testEpoch)
-        let n = try makeNotifier(Self.config(server.url), clock: clock, sendTimeout: .milliseconds(500))
+        let n = try makeNotifier(Self.config(server.url, integration: integration), clock: clock,
+                                 sendTimeout: .milliseconds(500))
         await n.receive([Self.firing("Flaky", at: testEpoch)])
         clock.advance(by: 30)
         await n.process()
-        for _ in 0..<3 {  // failing retries
-            clock.advance(by: 2)
+        for _ in 0..<28 {  // seven minutes of failing retries and group flushes
+            clock.advance(by: 15)
             await n.process()
         }
         #expect(server.deliveredBodies.isEmpty)
-        let failed = await n.stats.notificationsFailed["webhook"] ?? 0
-        #expect(failed >= 2, "failures are counted")
+        let stats = await n.stats
+        let failed = stats.notificationsFailed[integration] ?? 0
+        #expect(failed >= 4, "failures are counted: \(stats)")
+        #expect(stats.failuresByReceiver["hook"] == failed)
+        #expect(stats.retries >= 2, "backoff retries between the group flushes: \(stats)")
+        let metrics = NotifyMetrics.exposition(stats)
+        #expect(metrics.contains("ember_notify_notifications_failed_total{integration=\"\(integration)\"} \(failed)\n"), "\(metrics)")
+        #expect(metrics.contains("ember_notify_receiver_failures_total{receiver=\"hook\"} \(failed)\n"), "\(metrics)")
+        #expect(metrics.contains("ember_notify_notifications_total{integration=\"\(integration)\"} 0\n"), "\(metrics)")
+        if fault != "refused" { #expect(server.records("all.jsonl").count == failed, "every attempt reached the receiver") }
         if fault == "refused" { try server.start() } else { try server.setMode("ok") }
         for _ in 0..<200 where server.deliveredBodies.isEmpty {  // retries (or the next flush) deliver
             clock.advance(by: 2)

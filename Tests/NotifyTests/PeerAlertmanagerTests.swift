@@ -25,6 +25,10 @@ import Testing
             channel: '#ops'
             text: '{{ range .Alerts }}{{ .Labels.instance }}: {{ .Annotations.summary }}{{ "\\n" }}{{ end }}'
             fields: [{title: Severity, value: '{{ .CommonLabels.severity }}'}]
+            actions:
+            - {type: button, text: 'Runbook {{ .CommonLabels.job }}', url: '{{ .CommonAnnotations.runbook }}', style: primary}
+            - {type: button, text: Silence, name: silence, value: '{{ .GroupLabels.alertname }}',
+               confirm: {text: 'Silence {{ .Alerts.Firing | len }}?', title: Sure, dismiss_text: Cancel}}
         inhibit_rules:
         - source_matchers: [severity="critical"]
           target_matchers: [severity="warning"]
@@ -59,7 +63,7 @@ import Testing
         let dir = try Fixtures.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let configPath = dir.appendingPathComponent("am.yml").path
-        try Self.config("http://127.0.0.1:\(amReceiver.port)").write(toFile: configPath, atomically: true, encoding: .utf8)
+        try Self.config("http://127.0.0.1:\(amReceiver.port)").write(toFile: configPath, atomically: false, encoding: .utf8)
         let port = freePort()
         let am = Process()
         am.executableURL = URL(fileURLWithPath: Self.binary)

@@ -56,7 +56,7 @@ final class PythonServer: @unchecked Sendable {
 
     /// Sets the receiver's behaviour: "ok", "500" or "slow".
     func setMode(_ mode: String) throws {
-        try mode.write(to: directory.appendingPathComponent("mode"), atomically: true, encoding: .utf8)
+        try mode.write(to: directory.appendingPathComponent("mode"), atomically: false, encoding: .utf8)
     }
 
     /// The JSON records of a log file (`delivered.jsonl`, `all.jsonl`, `mail.jsonl`).

@@ -83,6 +83,29 @@ import Testing
         }
     }
 
+    @Test func metricsExposition() {
+        var stats = NotifyStats()
+        stats.alertsReceived = 7
+        stats.notificationsSent = ["webhook": 3]
+        stats.notificationsFailed = ["slack": 2]
+        stats.failuresByReceiver = ["ops \"eu\"": 2]
+        stats.retries = 1
+        let text = NotifyMetrics.exposition(stats)
+        let samples = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(samples == [
+            "ember_notify_alerts_received_total 7",
+            "ember_notify_alerts_invalid_total 0",
+            #"ember_notify_notifications_total{integration="slack"} 0"#,
+            #"ember_notify_notifications_total{integration="webhook"} 3"#,
+            #"ember_notify_notifications_failed_total{integration="slack"} 2"#,
+            #"ember_notify_notifications_failed_total{integration="webhook"} 0"#,
+            #"ember_notify_receiver_failures_total{receiver="ops \"eu\""} 2"#,
+            "ember_notify_notification_retries_total 1",
+        ])
+        #expect(text.contains("# TYPE ember_notify_notifications_failed_total counter\n"))
+        #expect(NotifyMetrics.exposition(NotifyStats()).components(separatedBy: "# TYPE").count == 7, "every family, even when empty")
+    }
+
     @Test func groupByAllAndGroupKeys() throws {
         let c = try NotifyConfig.load(file: Fixtures.path("routing/continue-and-old-match.yml"))
         let root = Route(config: c.route)

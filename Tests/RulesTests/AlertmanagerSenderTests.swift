@@ -20,7 +20,7 @@ final class RunningAlertmanager {
     init(binary: String) throws {
         dir = try TestPaths.makeTempDir("ember-am")
         let config = dir.appendingPathComponent("alertmanager.yml")
-        try "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n".write(to: config, atomically: true, encoding: .utf8)
+        try "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n".write(to: config, atomically: false, encoding: .utf8)
         port = Loopback.freePort()
         process = try ChildProcess(binary, [
             "--config.file=\(config.path)", "--storage.path=\(dir.appendingPathComponent("data").path)",
@@ -212,7 +212,7 @@ enum AlertmanagerJSONProbe {
         let dir = try TestPaths.makeTempDir("ember-am-sd")
         defer { try? FileManager.default.removeItem(at: dir) }
         try #"[{"targets": ["10.0.0.1:9093", "10.0.0.2:9093"], "labels": {"dc": "west"}}]"#
-            .write(to: dir.appendingPathComponent("am.json"), atomically: true, encoding: .utf8)
+            .write(to: dir.appendingPathComponent("am.json"), atomically: false, encoding: .utf8)
         let yaml = """
             alerting:
               alertmanagers:

@@ -54,7 +54,7 @@ import Testing
         var failed = 0
         for i in 0..<120 {
             let path = tmp.appendingPathComponent("t\(i).yml").path
-            try mangle(base, &rng).write(toFile: path, atomically: true, encoding: .utf8)
+            try mangle(base, &rng).write(toFile: path, atomically: false, encoding: .utf8)
             if RuleUnitTester.run(files: [path]).exitCode != 0 { failed += 1 }
         }
         #expect(failed > 30)

@@ -144,7 +144,7 @@ func eventually(_ condition: () -> Bool) async -> Bool {
 
         // Rule files with errors leave the loaded groups alone.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ember-rules-\(UUID().uuidString).yml")
-        try "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: sum(\n".write(to: dir, atomically: true, encoding: .utf8)
+        try "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: sum(\n".write(to: dir, atomically: false, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: dir) }
         let errors = manager.update(files: [dir.path])
         #expect(errors.count == 1 && errors[0].description.contains("could not parse expression"))
@@ -234,9 +234,9 @@ func eventually(_ condition: () -> Bool) async -> Bool {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         try "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: vector(1)\n        annotations: {env: '{{ $externalLabels.env }}'}\n"
-            .write(to: dir.appendingPathComponent("a.rules.yml"), atomically: true, encoding: .utf8)
+            .write(to: dir.appendingPathComponent("a.rules.yml"), atomically: false, encoding: .utf8)
         try "groups:\n  - name: b\n    interval: 10s\n    rules: []\n"
-            .write(to: dir.appendingPathComponent("b.rules.yml"), atomically: true, encoding: .utf8)
+            .write(to: dir.appendingPathComponent("b.rules.yml"), atomically: false, encoding: .utf8)
         func config(_ env: String) throws -> PrometheusConfig {
             try PrometheusConfig.parse(contents: """
                 global:

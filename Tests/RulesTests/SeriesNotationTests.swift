@@ -23,7 +23,7 @@ import Testing
                       - value: \(value)
             """
         let path = dir.appendingPathComponent("t.yml").path
-        try test.write(toFile: path, atomically: true, encoding: .utf8)
+        try test.write(toFile: path, atomically: false, encoding: .utf8)
         let code = RuleUnitTester.run(files: [path]).exitCode
         if let ref = try Fixtures.runPromtool(["test", "rules", path]) {
             #expect(code == ref.status, "promtool disagrees on \(series) \(values): \(ref.stderr)")

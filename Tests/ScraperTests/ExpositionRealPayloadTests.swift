@@ -46,7 +46,7 @@ import Glibc
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("prometheus.yml")
-        try "global:\n  scrape_interval: 15s\n".write(to: config, atomically: true, encoding: .utf8)
+        try "global:\n  scrape_interval: 15s\n".write(to: config, atomically: false, encoding: .utf8)
         let port = try RealProcess.freePort()
         let server = try RealProcess.start(Self.prometheus, [
             "--config.file=\(config.path)", "--web.listen-address=127.0.0.1:\(port)",

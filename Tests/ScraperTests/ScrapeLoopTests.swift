@@ -181,7 +181,7 @@ struct ScrapeLoopTests {
         let dir = try FileManager.default.url(for: .itemReplacementDirectory, in: .userDomainMask,
                                               appropriateFor: URL(fileURLWithPath: "/tmp"), create: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try "s3cret\n".write(to: dir.appendingPathComponent("token"), atomically: true, encoding: .utf8)
+        try "s3cret\n".write(to: dir.appendingPathComponent("token"), atomically: false, encoding: .utf8)
         let target = try TestTarget("a 1\n")
         let storage = MemoryStorage()
         let m = ScrapeTest.manager(storage)

@@ -120,6 +120,10 @@ import TestSupport
             #expect(list.contains(#""comment":"maintenance""#) && list.contains(#""state":"active""#), "\(list)")
             let status = try #require(await Loopback.request(port: port, path: "/api/v2/status"))
             #expect(status.status == 200)
+            let metrics = try #require(await Loopback.request(port: port, path: "/metrics")).body
+            let receivedLine = metrics.split(separator: "\n").first { $0.hasPrefix("ember_notify_alerts_received_total ") }
+            #expect(receivedLine.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true,
+                    "the built-in notifier's counters are missing from /metrics")
             group.cancelAll()
         }
     }

@@ -8,7 +8,7 @@ import TestSupport
 
 /// The query API over a real server, real TSDB files and real HTTP.
 @Suite struct QueryRoutesTests {
-    /// Starts a server whose storage holds `up{job="a"|"b",instance="x"}` = 1, 0 every 15 s over 10 minutes from t=0.
+    /// Starts a server without scrape jobs whose storage holds `up{job="a"|"b",instance="x"}` = 1, 0 every 15 s over 10 minutes from t=0.
     func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -17,6 +17,10 @@ import TestSupport
         options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
         options.storagePath = dir.path
         options.retentionTime = PromDuration(milliseconds: 100 * 365 * 86_400_000)
+        // No scrape jobs: the embedded default would add Ember's own series while the test reads.
+        let config = dir.appendingPathComponent("prometheus.yml")
+        try "global:\n  scrape_interval: 15s\nscrape_configs: []\n".write(to: config, atomically: false, encoding: .utf8)
+        options.configFile = config.path
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
         let app = server.state.storage.appender()
         for i in 0...40 {

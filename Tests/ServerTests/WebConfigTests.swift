@@ -9,12 +9,16 @@ import TestSupport
 @Suite struct WebConfigTests {
     func startServer(webConfig: String, in dir: URL) async throws -> (port: Int, task: Task<Void, any Error>) {
         let file = dir.appendingPathComponent("web.yml")
-        try webConfig.write(to: file, atomically: true, encoding: .utf8)
+        try webConfig.write(to: file, atomically: false, encoding: .utf8)
         let port = Loopback.freePort()
         var options = ServerOptions()
         options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
         options.webConfigFile = file.path
         options.storagePath = dir.appendingPathComponent("data").path
+        // No scrape jobs: start-up stays quick on a loaded machine.
+        let config = dir.appendingPathComponent("prometheus.yml")
+        try "global:\n  scrape_interval: 15s\nscrape_configs: []\n".write(to: config, atomically: false, encoding: .utf8)
+        options.configFile = config.path
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
         let task = Task { try await server.run() }
         return (port, task)
@@ -53,10 +57,11 @@ import TestSupport
         defer { task.cancel() }
         let cert = dir.appendingPathComponent("cert.pem").path
         var ok: (status: Int32, stdout: String, stderr: String) = (-1, "", "")
-        for _ in 0..<100 { // bounded wait for the listener
+        let deadline = Date().addingTimeInterval(45)
+        for _ in 0..<300 where Date() < deadline { // bounded wait for the listener: 300 tries or 45 s
             ok = await offPool { (try? ChildProcess.run("/usr/bin/curl", ["-sS", "--max-time", "5", "--cacert", cert, "https://127.0.0.1:\(port)/-/healthy"])) ?? (-1, "", "") }
             if ok.status == 0 { break }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(150))
         }
         #expect(ok.status == 0, "curl: \(ok.stderr)")
         #expect(ok.stdout.contains("Healthy"))
@@ -78,7 +83,7 @@ import TestSupport
         ]
         for (text, expected) in cases {
             let file = dir.appendingPathComponent("web.yml")
-            try text.write(to: file, atomically: true, encoding: .utf8)
+            try text.write(to: file, atomically: false, encoding: .utf8)
             let err = #expect(throws: ConfigErrorProxy.self) { try ConfigErrorProxy.wrap { try WebConfig.load(file: file.path) } }
             #expect(err?.text.hasSuffix(expected) == true, "got \(err?.text ?? "no error"), want \(expected)")
         }

@@ -1,10 +1,12 @@
+import Model
+
 /// A small, fast JSON writer producing bytes directly.
 ///
 /// The query API writes large matrices (1,000 series × 240 points); building
 /// them through `JSONSerialization` or `Codable` allocates per value, so the API
 /// writes JSON by hand with this.
 public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    public internal(set) var bytes: [UInt8] = []
 
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
@@ -41,7 +43,7 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    public mutating func int(_ v: Int64) { raw(String(v)) }
+    public mutating func int(_ v: Int64) { GoFloat.appendInteger(v, to: &bytes) }
     public mutating func bool(_ v: Bool) { v ? raw("true") : raw("false") }
     public mutating func null() { raw("null") }
 

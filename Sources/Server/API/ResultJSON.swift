@@ -8,7 +8,7 @@ extension JSONWriter {
         raw("[")
         timestampSeconds(t)
         raw(",\"")
-        raw(GoFloat.apiValue(v))
+        GoFloat.appendAPIValue(v, to: &bytes)
         raw("\"]")
     }
 
@@ -17,15 +17,15 @@ extension JSONWriter {
         let negative = t < 0
         let a = negative ? -t : t
         if negative { raw("-") }
-        int(a / 1000)
-        var ms = a % 1000
+        GoFloat.appendInteger(a / 1000, to: &bytes)
+        let ms = a % 1000
         if ms != 0 {
-            raw(".")
-            var digits = 3
-            while ms % 10 == 0 { ms /= 10; digits -= 1 }
-            let s = String(ms)
-            for _ in s.count..<digits { raw("0") }
-            raw(s)
+            bytes.append(UInt8(ascii: "."))
+            bytes.append(UInt8(ascii: "0") + UInt8(ms / 100))
+            if ms % 100 != 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(ms / 10 % 10))
+                if ms % 10 != 0 { bytes.append(UInt8(ascii: "0") + UInt8(ms % 10)) }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ import Hummingbird
 import Rules
 import Synchronization
 import Model
+import Notify
 import TSDB
 
 extension EmberServer {
@@ -19,6 +20,9 @@ extension EmberServer {
             out.text += RuleMetrics.exposition(groups: state.ruleManager.groups.map { $0.snapshot() })
             if let sender = state.alertRouter.sender {
                 out.text += RuleMetrics.exposition(sender: sender, queueCapacity: AlertmanagerSenderOptions().queueCapacity)
+            }
+            if let builtIn = state.notifier {
+                out.text += NotifyMetrics.exposition(await builtIn.notifier.stats)
             }
             let reload = state.lastReload
             out.family("ember_config_last_reload_successful", "gauge", "Whether the last configuration reload attempt was successful.", reload.success ? 1 : 0)

@@ -78,9 +78,14 @@ extension Head {
                 if s.pendingAppenders > 0 { s.pendingAppenders -= 1 }
                 s.stagedBy = 0
             }
+            // Appends are counted once per commit: an atomic add per sample costs
+            // as much as encoding the sample.
+            var appended = 0
             for staged in samples {
-                count(applyLocked(staged.series, t: staged.t, v: staged.v, walSegment: segment))
+                let outcome = applyLocked(staged.series, t: staged.t, v: staged.v, walSegment: segment)
+                if case .appended = outcome { appended += 1 } else { count(outcome) }
             }
+            stats.samplesAppended.add(appended)
         }
     }
 

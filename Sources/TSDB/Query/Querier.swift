@@ -18,10 +18,10 @@ struct MatchedSeries {
 /// commits applied later stay invisible to it, so a query never sees part
 /// of a commit, even across several selects.
 final class TSDBQuerier: Querier {
-    private let db: TSDB
-    private let head: Head
-    private let mint: Int64
-    private let maxt: Int64
+    let db: TSDB
+    let head: Head
+    let mint: Int64
+    let maxt: Int64
     private let reader: (id: Int, seq: UInt64)
 
     init(db: TSDB, mint: Int64, maxt: Int64) {
@@ -38,7 +38,8 @@ final class TSDBQuerier: Querier {
         let lo = max(mint, hints?.start ?? mint)
         let hi = min(maxt, hints?.end ?? maxt)
         guard lo <= hi else { return [] }
-        let matched = try collect(matchers, lo: lo, hi: hi).filter { !$0.spans.isEmpty }
+        let deleted = db.tombstones.current()
+        let matched = try collect(matchers, lo: lo, hi: hi).compactMap { $0.withoutDeleted(deleted, lo: lo, hi: hi) }
         let labels = head.symbols.labels(matched.map(\.pairs))
         let failures = db.readFailures
         var out: [SelectedSeries] = []
@@ -46,8 +47,11 @@ final class TSDBQuerier: Querier {
         for (m, l) in zip(matched, labels) {
             let spans = m.spans.sorted { $0.minTime < $1.minTime }
             let top = min(hi, m.visibleMax)
+            let hidden = deleted[m.id].flatMap { $0.overlaps(lo, top) ? $0 : nil }
             out.append(SelectedSeries(labels: l) {
-                makeSeriesIterator(spans: spans, minTime: lo, maxTime: top, failures: failures)
+                let samples = makeSeriesIterator(spans: spans, minTime: lo, maxTime: top, failures: failures)
+                guard let hidden else { return samples }
+                return DeletedSamplesFilter(base: samples, deleted: hidden)
             })
         }
         out.sort { $0.labels < $1.labels }
@@ -68,28 +72,36 @@ final class TSDBQuerier: Querier {
     /// when there are none and the range overlaps the stored data, as
     /// Prometheus answers label queries without matchers.
     private func pairsInRange(_ matchers: [Matcher]) throws -> Set<UInt32> {
+        let deleted = db.tombstones.current()
         if matchers.isEmpty {
             let (lo, hi) = db.timeRange
             guard lo <= maxt, hi >= mint else { return [] }
             var pairs = head.lock.withLock { head.pairsWithData() }
             try db.index.read { c in pairs.formUnion(try IndexStore.pairsWithPostings(c)) }
+            if !deleted.isEmpty { pairs.subtract(try pairsOnlyOfDeletedSeries(deleted, among: pairs)) }
             return pairs
         }
         var pairs = Set<UInt32>()
-        for m in try collect(matchers, lo: mint, hi: maxt) where !m.spans.isEmpty { pairs.formUnion(m.pairs) }
+        for m in try collect(matchers, lo: mint, hi: maxt) {
+            if let visible = m.withoutDeleted(deleted, lo: mint, hi: maxt) { pairs.formUnion(visible.pairs) }
+        }
         return pairs
     }
 
     /// Matching series with the chunks overlapping [lo, hi]: head state is
     /// copied under the head lock first, then the index is read in one
     /// read transaction; a chunk seen in both is taken once.
-    private func collect(_ matchers: [Matcher], lo: Int64, hi: Int64) throws -> [MatchedSeries] {
+    func collect(_ matchers: [Matcher], lo: Int64, hi: Int64) throws -> [MatchedSeries] {
+        try collect(.matching(matchers), lo: lo, hi: hi)
+    }
+
+    func collect(_ selection: SeriesSelection, lo: Int64, hi: Int64) throws -> [MatchedSeries] {
         let matcher = PostingsMatcher(symbols: head.symbols)
         var matched: [UInt64: MatchedSeries] = [:]
         var readOutside = false
         try head.lock.withLock {
             var source = HeadPostingsSource(head: head)
-            for id in try matcher.seriesIDs(matchers, in: &source) {
+            for id in try selection.seriesIDs(matcher, in: &source) {
                 guard let s = head.byID[id] else { continue }
                 matched[id] = snapshot(s, lo: lo, hi: hi)
             }
@@ -105,7 +117,7 @@ final class TSDBQuerier: Querier {
             let segments = db.segments.overlapping(lo, hi)
             if readOutside {
                 var source = IndexPostingsSource(connection: c)
-                let outside = try matcher.seriesIDs(matchers, in: &source).filter { matched[$0] == nil }
+                let outside = try selection.seriesIDs(matcher, in: &source).filter { matched[$0] == nil }
                 // Only series whose indexed data reaches into the range.
                 let inRange = head.lock.withLock { outside.filter { (head.indexedMaxTimes[$0] ?? .min) >= lo } }
                 for (id, pairs) in try IndexStore.seriesPairs(c, inRange) {
