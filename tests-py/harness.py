@@ -33,11 +33,22 @@ def prometheus_binary():
     return path
 
 
+def free_ports(count):
+    """`count` distinct TCP ports on 127.0.0.1 that were free a moment ago (held together while chosen,
+    so the kernel cannot hand out the same one twice)."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def wait_until(predicate, timeout, interval=0.2, what="condition"):

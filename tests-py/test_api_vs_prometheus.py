@@ -115,7 +115,7 @@ class PrometheusComparisonTests(unittest.TestCase):
         started = time.time()
         cls.targets = [harness.StaticTarget(lambda errors=e, room=r: EXPOSITION.format(
             errors=errors, room_a=room, clock=time.time() - started + 1000)) for e, r in ((3, 21.5), (7, 19))]
-        cls.prom_port, cls.ember_port = harness.free_port(), harness.free_port()
+        cls.prom_port, cls.ember_port = harness.free_ports(2)
         cls.servers = []
         try:
             for name, port in (("prometheus", cls.prom_port), ("ember", cls.ember_port)):

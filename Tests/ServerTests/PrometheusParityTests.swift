@@ -6,7 +6,7 @@ import TestSupport
 
 /// JSON details where Ember once differed from Prometheus (found by tests-py/test_api_vs_prometheus.py,
 /// which compares against a real Prometheus); kept here so they hold without a Prometheus binary.
-@Suite struct PrometheusParityTests {
+@Suite(.serialized) struct PrometheusParityTests { // one server at a time: fewer ports taken while other suites pick theirs
     func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
