@@ -158,23 +158,12 @@ scrape_configs:
         drawn = self.browser.evaluate("Object.assign({}, document.querySelector('#graph canvas').dataset)")
         self.assertEqual(drawn["series"], "3")
         self.assertGreaterEqual(int(drawn["points"]), 3 * 5)  # at least the five scrapes setUpClass waited for
-        # The canvas pixels: each series' colour is present, and c (3) is drawn above b (2) above a (1).
-        # Antialiasing and gridlines blend the lines' edges, so each strongly coloured pixel counts
-        # for the nearest of the three series colours.
-        rows = self.browser.evaluate("""(() => {
-            const c = document.querySelector('#graph canvas'), img = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            const colours = %s, found = colours.map(() => [0, 0]);
-            for (let i = 0; i < img.length; i += 4) {
-              const [r, g, b, a] = [img[i], img[i + 1], img[i + 2], img[i + 3]];
-              if (a < 128 || Math.max(r, g, b) - Math.min(r, g, b) < 60) continue;
-              let best = 0, bestD = Infinity;
-              colours.forEach((rgb, k) => { const d = Math.abs(r - rgb[0]) + Math.abs(g - rgb[1]) + Math.abs(b - rgb[2]); if (d < bestD) { bestD = d; best = k; } });
-              found[best][0]++; found[best][1] += Math.floor(i / 4 / c.width);
-            }
-            return found.map(([n, ySum]) => [n, n ? ySum / n : -1]);
-        })()""" % json.dumps(PALETTE_RGB))
+        # The canvas pixels: each series' colour is present, and c (3) is drawn above b (2) above a (1),
+        # evenly spaced.
+        rows = self.series_pixels()
         for k, (count, _) in enumerate(rows):
             self.assertGreater(count, 100, f"series {'abc'[k]} has {count} pixels of its colour on the canvas")
+        self.assertAlmostEqual((rows[1][1] - rows[2][1]) / (rows[0][1] - rows[1][1]), 1, delta=0.1)
         self.assertLess(rows[2][1], rows[1][1])
         self.assertLess(rows[1][1], rows[0][1])
         # Hovering shows the values of all three series at that time, highest first.
@@ -191,6 +180,38 @@ scrape_configs:
         self.assertTrue(any("/api/v1/query_range" in u for u in urls), urls)
         self.assertEqual([u for u in urls if not u.startswith(self.base + "/")], [])
         self.screenshot("graph-demo.png")
+
+    def series_pixels(self):
+        """[pixel count, mean row] of each of the first three series' colours on the chart's canvas.
+
+        Antialiasing and gridlines blend the lines' edges, so each strongly coloured pixel counts
+        for the nearest of the three series colours."""
+        return self.browser.evaluate("""(() => {
+            const c = document.querySelector('#graph canvas'), img = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const colours = %s, found = colours.map(() => [0, 0]);
+            for (let i = 0; i < img.length; i += 4) {
+              const [r, g, b, a] = [img[i], img[i + 1], img[i + 2], img[i + 3]];
+              if (a < 128 || Math.max(r, g, b) - Math.min(r, g, b) < 60) continue;
+              let best = 0, bestD = Infinity;
+              colours.forEach((rgb, k) => { const d = Math.abs(r - rgb[0]) + Math.abs(g - rgb[1]) + Math.abs(b - rgb[2]); if (d < bestD) { bestD = d; best = k; } });
+              found[best][0]++; found[best][1] += Math.floor(i / 4 / c.width);
+            }
+            return found.map(([n, ySum]) => [n, n ? ySum / n : -1]);
+        })()""" % json.dumps(PALETTE_RGB))
+
+    def test_stacked_mode_draws_cumulative_sums(self):
+        params = {"g0.range_input": "1m", "g0.stacked": "1"}
+        self.open_page(self.graph_url("ui_demo_value", **params), STATUS_READY)
+        self.assertEqual(self.browser.evaluate("document.getElementById('mode').value"), "stacked")
+        # Stacked, a, b and c sit at 1, 3 and 6: the gap from b to c is 1.5 times the gap from a to b.
+        rows = self.series_pixels()
+        self.assertAlmostEqual((rows[1][1] - rows[2][1]) / (rows[0][1] - rows[1][1]), 1.5, delta=0.1)
+        # Switching to lines redraws at once, without a new query.
+        self.browser.evaluate("(() => { const m = document.getElementById('mode'); m.value = 'lines';"
+                              " m.dispatchEvent(new Event('change')); })()")
+        rows = self.series_pixels()
+        self.assertAlmostEqual((rows[1][1] - rows[2][1]) / (rows[0][1] - rows[1][1]), 1, delta=0.1)
+        self.assertNotIn("g0.stacked", self.browser.evaluate("location.search"))
 
     def test_table_tab_lists_each_series_with_its_value(self):
         self.open_page("/graph?" + urllib.parse.urlencode({"g0.expr": "ui_demo_value", "g0.tab": "table"}),
