@@ -213,6 +213,32 @@ scrape_configs:
         self.assertAlmostEqual((rows[1][1] - rows[2][1]) / (rows[0][1] - rows[1][1]), 1, delta=0.1)
         self.assertNotIn("g0.stacked", self.browser.evaluate("location.search"))
 
+    def key(self, key, code, keycode):
+        for kind in ("keyDown", "keyUp"):
+            self.browser.call("Input.dispatchKeyEvent", {"type": kind, "key": key, "code": code,
+                                                         "windowsVirtualKeyCode": keycode, "nativeVirtualKeyCode": keycode})
+
+    def completions(self):
+        return self.browser.wait_for("(() => { const b = document.querySelector('.complete');"
+                                     " return b.style.display === 'block' && [...b.children].map(d => d.textContent); })()", timeout=10)
+
+    def test_typing_a_query_with_completion_and_enter(self):
+        self.open_page("/graph", "document.activeElement && document.activeElement.id === 'expr'")
+        # A function completes with its parenthesis.
+        self.browser.call("Input.insertText", {"text": "sor"})
+        self.assertEqual(self.completions()[:2], ["sortfunction", "sort_by_labelfunction"])
+        self.key("Tab", "Tab", 9)
+        # A metric name (loaded in the background, hence the wait in completions()).
+        self.browser.call("Input.insertText", {"text": "ui_dem"})
+        self.assertEqual(self.completions(), ["ui_demo_valuemetric"])
+        self.key("Tab", "Tab", 9)
+        self.browser.call("Input.insertText", {"text": ")"})
+        self.assertEqual(self.browser.evaluate("document.getElementById('expr').value"), "sort(ui_demo_value)")
+        self.key("Enter", "Enter", 13)
+        status = self.browser.wait_for(STATUS_READY, timeout=20)
+        self.assertIn("Result series: 3", status)
+        self.assertIn("g0.expr=sort%28ui_demo_value%29", self.browser.evaluate("location.search"))
+
     def test_table_tab_lists_each_series_with_its_value(self):
         self.open_page("/graph?" + urllib.parse.urlencode({"g0.expr": "ui_demo_value", "g0.tab": "table"}),
                        "document.querySelectorAll('#result-table tr').length > 1")
