@@ -142,6 +142,7 @@ public enum GoFloat {
             appendInteger(Int64(v), to: &out)
             return
         }
+        if appendShortDecimal(v, to: &out) { return }
         if v.isFinite, v.magnitude >= 1e-4 {
             // Between 1e-4 and 2^53 Swift's shortest form has no exponent: it is
             // Go's 'f' form once a trailing ".0" is dropped.
@@ -156,6 +157,37 @@ public enum GoFloat {
             if plain { return }
         }
         out.append(contentsOf: apiValue(v).utf8)
+    }
+
+    private static let powersOfTen: [Double] = [1, 10, 100, 1_000, 10_000]
+
+    /// Values with at most four decimals (most gauges: 48.26, 0.125) written
+    /// from their scaled integer. When `v` is exactly the double nearest to
+    /// n / 10^k and n is far below 2^53, no other decimal of k or fewer
+    /// digits rounds to `v`, so this is the shortest form Go writes.
+    private static func appendShortDecimal(_ v: Double, to out: inout [UInt8]) -> Bool {
+        guard v.magnitude >= 1e-4, v.magnitude < 1e11 else { return false }
+        for k in 1...4 {
+            let scale = powersOfTen[k]
+            let scaled = (v * scale).rounded()
+            guard scaled.magnitude < 1e15 else { return false }
+            guard scaled / scale == v else { continue }
+            var n = Int64(scaled)
+            if n < 0 { out.append(UInt8(ascii: "-")); n = -n }
+            var fraction = n % Int64(scale)
+            var digits = k
+            while fraction % 10 == 0 && digits > 0 { fraction /= 10; digits -= 1 }
+            appendInteger(n / Int64(scale), to: &out)
+            guard digits > 0 else { return true }
+            out.append(UInt8(ascii: "."))
+            var divisor = Int64(powersOfTen[digits - 1])
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
+                divisor /= 10
+            }
+            return true
+        }
+        return false
     }
 
     /// Decimal digits of `value`, appended as UTF-8.

@@ -94,8 +94,18 @@ private func runQuery(_ state: ServerState, _ body: @escaping @Sendable () throw
     }
 }
 
+/// About the size of a result's JSON, so large matrices are written into one
+/// allocation instead of being copied at every doubling of the buffer.
+private func estimatedJSONBytes(_ value: QueryValue) -> Int {
+    switch value {
+    case .matrix(let series): return 4096 + series.reduce(0) { $0 + 128 + $1.samples.count * 24 }
+    case .vector(let samples): return 4096 + samples.count * 160
+    case .scalar, .string: return 4096
+    }
+}
+
 private func queryResponse(_ result: QueryResult) -> Response {
-    var w = JSONWriter(capacity: 4096)
+    var w = JSONWriter(capacity: estimatedJSONBytes(result.value))
     w.raw(#"{"status":"success","data":"#)
     w.queryData(result.value)
     for (key, list) in [("warnings", result.warnings), ("infos", result.infos)] where !list.isEmpty {
