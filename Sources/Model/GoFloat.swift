@@ -135,14 +135,15 @@ public enum GoFloat {
     }
 
     /// `apiValue(v)` appended as UTF-8 to `out`, without building intermediate
-    /// strings for the common cases (integers and plain decimals): the query
+    /// strings for the common cases (integers and short decimals): the query
     /// API writes one of these per sample, and matrices hold hundreds of thousands.
     public static func appendAPIValue(_ v: Double, to out: inout [UInt8]) {
-        if v.magnitude < 1e15, v == v.rounded(.towardZero), !(v == 0 && v.sign == .minus) {
-            appendInteger(Int64(v), to: &out)
-            return
+        let written: Bool = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: shortValueCapacity) { buffer in
+            let n = writeShortAPIValue(v, to: buffer.baseAddress.unsafelyUnwrapped)
+            if n > 0 { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n])) }
+            return n > 0
         }
-        if appendShortDecimal(v, to: &out) { return }
+        if written { return }
         if v.isFinite, v.magnitude >= 1e-4 {
             // Between 1e-4 and 2^53 Swift's shortest form has no exponent: it is
             // Go's 'f' form once a trailing ".0" is dropped.
@@ -159,53 +160,84 @@ public enum GoFloat {
         out.append(contentsOf: apiValue(v).utf8)
     }
 
+    /// Bytes `writeShortAPIValue` may write.
+    public static let shortValueCapacity = 32
+
+    /// Writes `apiValue(v)` for integers below 1e15 and decimals of at most four
+    /// digits into `buffer` (`shortValueCapacity` bytes); returns the byte
+    /// count, or 0 when `v` needs the general path.
+    public static func writeShortAPIValue(_ v: Double, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        if v.magnitude < 1e15, v == v.rounded(.towardZero), !(v == 0 && v.sign == .minus) {
+            return writeInteger(Int64(v), to: buffer)
+        }
+        return writeShortDecimal(v, to: buffer)
+    }
+
     private static let powersOfTen: [Double] = [1, 10, 100, 1_000, 10_000]
 
     /// Values with at most four decimals (most gauges: 48.26, 0.125) written
     /// from their scaled integer. When `v` is exactly the double nearest to
     /// n / 10^k and n is far below 2^53, no other decimal of k or fewer
     /// digits rounds to `v`, so this is the shortest form Go writes.
-    private static func appendShortDecimal(_ v: Double, to out: inout [UInt8]) -> Bool {
-        guard v.magnitude >= 1e-4, v.magnitude < 1e11 else { return false }
+    private static func writeShortDecimal(_ v: Double, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        guard v.magnitude >= 1e-4, v.magnitude < 1e11 else { return 0 }
         for k in 1...4 {
             let scale = powersOfTen[k]
             let scaled = (v * scale).rounded()
-            guard scaled.magnitude < 1e15 else { return false }
+            guard scaled.magnitude < 1e15 else { return 0 }
             guard scaled / scale == v else { continue }
             var n = Int64(scaled)
-            if n < 0 { out.append(UInt8(ascii: "-")); n = -n }
+            var count = 0
+            if n < 0 {
+                buffer[0] = UInt8(ascii: "-")
+                count = 1
+                n = -n
+            }
             var fraction = n % Int64(scale)
             var digits = k
             while fraction % 10 == 0 && digits > 0 { fraction /= 10; digits -= 1 }
-            appendInteger(n / Int64(scale), to: &out)
-            guard digits > 0 else { return true }
-            out.append(UInt8(ascii: "."))
-            var divisor = Int64(powersOfTen[digits - 1])
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(fraction / divisor % 10))
-                divisor /= 10
+            count += writeInteger(n / Int64(scale), to: buffer + count)
+            guard digits > 0 else { return count }
+            buffer[count] = UInt8(ascii: ".")
+            count += 1
+            var i = count + digits
+            count = i
+            while i > count - digits {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                fraction /= 10
             }
-            return true
+            return count
         }
-        return false
+        return 0
     }
 
     /// Decimal digits of `value`, appended as UTF-8.
     public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        if magnitude < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude))
-            return
-        }
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var i = 20
-            while magnitude > 0 {
-                i -= 1
-                buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i..<20]))
+            let n = writeInteger(value, to: buffer.baseAddress.unsafelyUnwrapped)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<n]))
         }
+    }
+
+    /// Writes the decimal digits of `value` (at most 20 bytes) to `buffer`; returns the count.
+    public static func writeInteger(_ value: Int64, to buffer: UnsafeMutablePointer<UInt8>) -> Int {
+        var magnitude = value.magnitude
+        var count = 0
+        if value < 0 {
+            buffer[0] = UInt8(ascii: "-")
+            count = 1
+        }
+        var digits = 1
+        var probe = magnitude
+        while probe >= 10 { probe /= 10; digits += 1 }
+        var i = count + digits
+        let end = i
+        repeat {
+            i -= 1
+            buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+        return end
     }
 }

@@ -12,32 +12,18 @@ import TSDB
     /// A server whose storage holds `up{job="a"|"b"}` and `node_load1{host="h1",rack="r9"}`
     /// every 15 s over 10 minutes from t=0.
     func withServer(admin: Bool, _ body: @Sendable (Int, String) async throws -> Void) async throws {
-        let dir = try TestPaths.makeTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let port = Loopback.freePort()
-        var options = ServerOptions()
-        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
-        options.storagePath = dir.path
-        // No scrape jobs: the embedded configuration's self-scrapes would add series and labels at random moments.
-        let config = dir.appendingPathComponent("prometheus.yml").path
-        try "global:\n  scrape_interval: 15s\n".write(toFile: config, atomically: true, encoding: .utf8)
-        options.configFile = config
-        options.enableAdminAPI = admin
-        options.retentionTime = PromDuration(milliseconds: 100 * 365 * 86_400_000)
-        let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        let app = server.state.storage.appender()
-        for i in 0...40 {
-            try app.append(Labels(["__name__": "up", "job": "a", "instance": "x"]), Int64(i) * 15_000, 1)
-            try app.append(Labels(["__name__": "up", "job": "b", "instance": "x"]), Int64(i) * 15_000, 0)
-            try app.append(Labels(["__name__": "node_load1", "host": "h1", "rack": "r9"]), Int64(i) * 15_000, Double(i))
-        }
-        try app.commit()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
-            try await body(port, dir.path)
-            group.cancelAll()
-        }
+        try await TestServer.with(configure: {
+            $0.enableAdminAPI = admin
+            $0.retentionTime = PromDuration(milliseconds: 100 * 365 * 86_400_000)
+        }, prepare: { server in
+            let app = server.state.storage.appender()
+            for i in 0...40 {
+                try app.append(Labels(["__name__": "up", "job": "a", "instance": "x"]), Int64(i) * 15_000, 1)
+                try app.append(Labels(["__name__": "up", "job": "b", "instance": "x"]), Int64(i) * 15_000, 0)
+                try app.append(Labels(["__name__": "node_load1", "host": "h1", "rack": "r9"]), Int64(i) * 15_000, Double(i))
+            }
+            try app.commit()
+        }) { port, dir in try await body(port, dir.appendingPathComponent("data").path) }
     }
 
     func json(_ r: Loopback.Response?) throws -> [String: Any] {

@@ -8,10 +8,7 @@ import TestSupport
 /// which compares against a real Prometheus); kept here so they hold without a Prometheus binary.
 @Suite(.serialized) struct PrometheusParityTests { // one server at a time: fewer ports taken while other suites pick theirs
     func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
-        let dir = try TestPaths.makeTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let port = Loopback.freePort()
-        try """
+        let rules = """
         groups:
           - name: parity
             rules:
@@ -20,27 +17,16 @@ import TestSupport
               - alert: Never
                 expr: up > 100
                 labels: {severity: page}
-        """.write(to: dir.appendingPathComponent("rules.yml"), atomically: true, encoding: .utf8)
-        let config = dir.appendingPathComponent("prometheus.yml")
-        try """
+        """
+        let config = """
         global: {scrape_interval: 1m, evaluation_interval: 1m}
         rule_files: [rules.yml]
         scrape_configs:
           - job_name: dropped
             static_configs: [{targets: ['127.0.0.1:1']}]
             relabel_configs: [{action: drop, source_labels: [__address__], regex: '.*'}]
-        """.write(to: config, atomically: true, encoding: .utf8)
-        var options = ServerOptions()
-        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
-        options.storagePath = dir.appendingPathComponent("data").path
-        options.configFile = config.path
-        let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
-            try await body(port)
-            group.cancelAll()
-        }
+        """
+        try await TestServer.with(config: config, files: ["rules.yml": rules]) { port, _ in try await body(port) }
     }
 
     func data(_ r: Loopback.Response?) throws -> [String: Any] {

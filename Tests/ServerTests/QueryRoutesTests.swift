@@ -10,32 +10,17 @@ import TestSupport
 @Suite struct QueryRoutesTests {
     /// Starts a server without scrape jobs whose storage holds `up{job="a"|"b",instance="x"}` = 1, 0 every 15 s over 10 minutes from t=0.
     func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
-        let dir = try TestPaths.makeTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let port = Loopback.freePort()
-        var options = ServerOptions()
-        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
-        options.storagePath = dir.path
-        options.retentionTime = PromDuration(milliseconds: 100 * 365 * 86_400_000)
-        // No scrape jobs: the embedded default would add Ember's own series while the test reads.
-        let config = dir.appendingPathComponent("prometheus.yml")
-        try "global:\n  scrape_interval: 15s\nscrape_configs: []\n".write(to: config, atomically: false, encoding: .utf8)
-        options.configFile = config.path
-        let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        let app = server.state.storage.appender()
-        for i in 0...40 {
-            try app.append(Labels(["__name__": "up", "job": "a", "instance": "x"]), Int64(i) * 15_000, 1)
-            try app.append(Labels(["__name__": "up", "job": "b", "instance": "x"]), Int64(i) * 15_000, 0)
-            try app.append(Labels(["__name__": "requests_total", "job": "a"]), Int64(i) * 15_000, Double(i * 10))
-        }
-        try app.append(Labels(["__name__": "fed_metric", "job": "recent"]), Clock.nowMillis() - 10_000, 42)
-        try app.commit()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
-            try await body(port)
-            group.cancelAll()
-        }
+        try await TestServer.with(configure: { $0.retentionTime = PromDuration(milliseconds: 100 * 365 * 86_400_000) },
+                                  prepare: { server in
+            let app = server.state.storage.appender()
+            for i in 0...40 {
+                try app.append(Labels(["__name__": "up", "job": "a", "instance": "x"]), Int64(i) * 15_000, 1)
+                try app.append(Labels(["__name__": "up", "job": "b", "instance": "x"]), Int64(i) * 15_000, 0)
+                try app.append(Labels(["__name__": "requests_total", "job": "a"]), Int64(i) * 15_000, Double(i * 10))
+            }
+            try app.append(Labels(["__name__": "fed_metric", "job": "recent"]), Clock.nowMillis() - 10_000, 42)
+            try app.commit()
+        }) { port, _ in try await body(port) }
     }
 
     func json(_ r: Loopback.Response?) throws -> [String: Any] {

@@ -6,21 +6,12 @@ import TestSupport
 
 /// Starts a real server on a loopback port for each test and talks HTTP to it.
 @Suite struct StatusRoutesTests {
-    func withServer(configFile: String? = nil, _ body: @Sendable (Int) async throws -> Void) async throws {
-        let port = Loopback.freePort()
-        let dataDir = try TestPaths.makeTempDir()
-        defer { try? FileManager.default.removeItem(at: dataDir) }
-        var options = ServerOptions()
-        options.storagePath = dataDir.path
-        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
-        options.configFile = configFile
-        let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
-            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
-            try await body(port)
-            group.cancelAll()
-        }
+    func withServer(config: String? = TestServer.quietConfig, _ body: @Sendable (Int, URL) async throws -> Void) async throws {
+        try await TestServer.with(config: config) { port, dir in try await body(port, dir) }
+    }
+
+    func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
+        try await withServer { port, _ in try await body(port) }
     }
 
     @Test func healthAndReadiness() async throws {
@@ -47,12 +38,9 @@ import TestSupport
     }
 
     @Test func reloadRereadsTheConfigFileAndKeepsTheOldOneOnError() async throws {
-        let dir = try TestPaths.makeTempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let file = dir.appendingPathComponent("prometheus.yml")
-        try "global:\n  scrape_interval: 30s\n  scrape_timeout: 10s\n".write(to: file, atomically: true, encoding: .utf8)
-        try await withServer(configFile: file.path) { port in
-            try "global:\n  scrape_interval: 45s\n  scrape_timeout: 10s\n".write(to: file, atomically: true, encoding: .utf8)
+        try await withServer(config: "global:\n  scrape_interval: 30s\n  scrape_timeout: 10s\n") { port, dir in
+            let file = dir.appendingPathComponent("prometheus.yml")
+            try "global:\n  scrape_interval: 45s\n  scrape_timeout: 10s\n".write(to: file, atomically: false, encoding: .utf8)
             #expect(await Loopback.request(port: port, method: "POST", path: "/-/reload")?.status == 200)
             #expect(await Loopback.request(port: port, path: "/api/v1/status/config")?.body.contains("45s") == true)
             try FileManager.default.removeItem(at: file)

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -8,6 +9,34 @@ import Glibc
 public enum Loopback {
     /// A TCP port on 127.0.0.1 that was free a moment ago.
     public static func freePort() -> Int {
+        // Ports below Linux's ephemeral range (32768-60999), never the same twice
+        // in one process: a port from bind(0) is released before the server binds
+        // it, and meanwhile any outgoing connection may take it as its source port.
+        for _ in 0..<2_000 {
+            let candidate = handedOut.withLock { used -> Int? in
+                let port = Int.random(in: 20_000..<32_000)
+                return used.insert(port).inserted ? port : nil
+            }
+            if let candidate, canBind(candidate) { return candidate }
+        }
+        return ephemeralPort()
+    }
+
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    private static func canBind(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } } == 0
+    }
+
+    private static func ephemeralPort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()

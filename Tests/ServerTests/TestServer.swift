@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import Testing
+import TestSupport
+@testable import Server
+
+/// A real `EmberServer` on a free loopback port with its own data directory,
+/// for one test.
+enum TestServer {
+    /// A prometheus.yml without scrape jobs: the embedded default would scrape
+    /// Ember and its exporter and add series while a test reads.
+    static let quietConfig = "global:\n  scrape_interval: 15s\nscrape_configs: []\n"
+
+    /// Writes `files` (name → text) and `config` as prometheus.yml into a fresh
+    /// directory (nil config: the embedded default), lets `configure` adjust
+    /// the options and `prepare` fill the storage, starts the server and runs
+    /// `body` with its port and directory once it answers /-/healthy.
+    static func with(config: String? = quietConfig, files: [String: String] = [:],
+                     configure: (inout ServerOptions) -> Void = { _ in },
+                     prepare: (EmberServer) throws -> Void = { _ in },
+                     _ body: @Sendable (_ port: Int, _ dir: URL) async throws -> Void) async throws {
+        let dir = try TestPaths.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (name, text) in files {
+            try text.write(to: dir.appendingPathComponent(name), atomically: false, encoding: .utf8)
+        }
+        let port = Loopback.freePort()
+        var options = ServerOptions()
+        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
+        options.storagePath = dir.appendingPathComponent("data").path
+        if let config {
+            let file = dir.appendingPathComponent("prometheus.yml")
+            try config.write(to: file, atomically: false, encoding: .utf8)
+            options.configFile = file.path
+        }
+        configure(&options)
+        let server = try EmberServer(options: options, logger: Logger(label: "test"))
+        try prepare(server)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run() }
+            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
+            try await body(port, dir)
+            group.cancelAll()
+        }
+    }
+}
