@@ -41,22 +41,8 @@ final class HeadAppender: Appender {
             head.lock.lock()
         }
         let series = found.unsafelyUnwrapped
-        let outcome: ApplyOutcome = {
-            defer { head.lock.unlock() }
-            let mine = series.stagedBy == id
-            if !mine && series.lastValueKnown == false && t == series.lastTime { head.ensureLastValueLocked(series) }
-            let previous = mine ? staged[Int(series.stagedIndex)] : nil
-            let outcome = Head.check(t: t, bits: bits, lastTime: previous?.t ?? series.lastTime,
-                                     lastBits: previous?.v.bitPattern ?? series.lastValueBits)
-            guard case .appended = outcome else { return outcome }
-            if !mine {
-                series.pendingAppenders &+= 1
-                touched.append(series)
-                series.stagedBy = id
-            }
-            series.stagedIndex = Int32(truncatingIfNeeded: staged.count)
-            return outcome
-        }()
+        let outcome = stageLocked(series, t: t, bits: bits)
+        head.lock.unlock()
         switch outcome {
         case .appended:
             staged.append(StagedSample(series: series, t: t, v: v))
@@ -66,6 +52,33 @@ final class HeadAppender: Appender {
             if let error = head.count(outcome) { throw error }
         }
         return Head.ref(of: series)
+    }
+
+    /// Checks a sample against the series' newest (committed or staged by this
+    /// appender) and marks the series as staged. Caller holds the head lock.
+    @inline(__always)
+    private func stageLocked(_ series: MemSeries, t: Int64, bits: UInt64) -> ApplyOutcome {
+        let mine = series.stagedBy == id
+        if !mine && series.lastValueKnown == false && t == series.lastTime { head.ensureLastValueLocked(series) }
+        let lastTime: Int64
+        let lastBits: UInt64
+        if mine {
+            let previous = staged[Int(series.stagedIndex)]
+            lastTime = previous.t
+            lastBits = previous.v.bitPattern
+        } else {
+            lastTime = series.lastTime
+            lastBits = series.lastValueBits
+        }
+        let outcome = Head.check(t: t, bits: bits, lastTime: lastTime, lastBits: lastBits)
+        guard case .appended = outcome else { return outcome }
+        if !mine {
+            series.pendingAppenders &+= 1
+            touched.append(series)
+            series.stagedBy = id
+        }
+        series.stagedIndex = Int32(truncatingIfNeeded: staged.count)
+        return outcome
     }
 
     func commit() throws {
