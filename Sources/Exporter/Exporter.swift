@@ -1,4 +1,5 @@
 import Config
+import HTTPClient
 import Logging
 import Model
 
@@ -30,6 +31,7 @@ public final class Exporter: Sendable {
     private let collectors: [any HostCollector]
     private let scheduler: CheckScheduler
     private let pool: WorkerPool
+    private let httpClient: HTTPClient?
     private let watchedPorts: Set<WatchedPort>
     private let processFields: ProcessFields
     private let ownerCache = SocketOwnerCache()
@@ -47,7 +49,11 @@ public final class Exporter: Sendable {
         } catch {
             throw ExporterError(message: "invalid check: \(error)")
         }
-        scheduler = CheckScheduler(checks: checks, options: options, pool: pool)
+        // Only http probes need libcurl (https://, or a redirect to it); its client
+        // runs a thread, so an exporter without them does not start one.
+        let needsHTTPClient = config.checks.contains { if case .http = $0.kind { return true } else { return false } }
+        httpClient = needsHTTPClient ? HTTPClient() : nil
+        scheduler = CheckScheduler(checks: checks, options: options, pool: pool, httpClient: httpClient)
         processFields = checks.reduce(into: ProcessFields()) { f, check in
             if let p = check as? ProcessCheck { f.formUnion(p.fields) }
         }
@@ -66,7 +72,23 @@ public final class Exporter: Sendable {
         var out: [any HostCollector] = []
         for name in options.collectors.sorted() {
             switch name {
+            case .arp: out.append(ARPCollector(paths: paths))
+            case .conntrack: out.append(ConntrackCollector(paths: paths))
             case .cpu: out.append(CPUCollector(paths: paths))
+            case .entropy: out.append(EntropyCollector(paths: paths))
+            case .filefd: out.append(FilefdCollector(paths: paths))
+            case .netclass: out.append(NetclassCollector(paths: paths))
+            case .netstat: out.append(NetstatCollector(paths: paths))
+            case .os: out.append(OSReleaseCollector(paths: paths))
+            case .selinux: out.append(SELinuxCollector(paths: paths))
+            case .sockstat: out.append(SockstatCollector(paths: paths))
+            case .softnet: out.append(SoftnetCollector(paths: paths))
+            case .timex:
+                #if os(Linux) && (arch(x86_64) || arch(arm64))
+                out.append(TimexCollector())
+                #endif
+            case .udpQueues: out.append(UDPQueuesCollector(paths: paths))
+            case .vmstat: out.append(VmstatCollector(paths: paths))
             case .diskstats:
                 out.append(DiskstatsCollector(paths: paths, filter: DeviceFilter(
                     include: try regex(options.diskstatsDeviceInclude, "collector.diskstats.device-include"),

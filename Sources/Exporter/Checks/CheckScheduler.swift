@@ -1,3 +1,4 @@
+import HTTPClient
 import Logging
 
 /// A finished check run, as served to scrapes.
@@ -24,6 +25,7 @@ actor CheckScheduler {
     /// Sorted base labels per check, computed once.
     nonisolated let labels: [CheckLabels]
     private let pool: WorkerPool
+    private let httpClient: HTTPClient?
     private var cached: [CheckResult?]
     private var inFlight: [Task<CheckResult, Never>?]
 
@@ -31,8 +33,9 @@ actor CheckScheduler {
     /// so the check's own, more precise timeout message usually wins.
     static let grace: Duration = .milliseconds(150)
 
-    init(checks: [any Check], options: ExporterOptions, pool: WorkerPool) {
+    init(checks: [any Check], options: ExporterOptions, pool: WorkerPool, httpClient: HTTPClient?) {
         self.checks = checks
+        self.httpClient = httpClient
         self.labels = checks.map { CheckLabels($0.config) }
         self.options = options
         self.pool = pool
@@ -71,7 +74,7 @@ actor CheckScheduler {
     private func start(_ indices: [Int], snapshot: HostSnapshot) -> [Int: Task<CheckResult, Never>] {
         var tasks: [Int: Task<CheckResult, Never>] = [:]
         var local: [(Int, any LocalCheck)] = []
-        let context = CheckContext(options: options, pool: pool, snapshot: snapshot)
+        let context = CheckContext(options: options, pool: pool, httpClient: httpClient, snapshot: snapshot)
         for i in indices {
             if let running = inFlight[i] {
                 tasks[i] = running
