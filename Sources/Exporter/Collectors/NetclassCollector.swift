@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `node_network_*` device properties from /sys/class/net/<device>, as node_exporter
 /// 1.5's netclass collector: one gauge (or counter) per readable attribute, plus
 /// `node_network_info` and `node_network_up`. Attributes a device does not implement
@@ -38,11 +44,15 @@ struct NetclassCollector: HostCollector {
         let handles = Self.attributes.map { a in
             set.family("node_network_" + a.metric, help: "Network device property: \(a.metric)", type: a.counter ? .counter : .gauge)
         }
+        let baseFD = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard baseFD >= 0 else { throw CollectorNoData(reason: "\(base) cannot be opened") }
+        defer { close(baseFD) }
         for device in entries.sorted() {
-            let dir = base + "/" + device
-            // Devices are symbolic links (or directories); files such as bonding_masters are not.
-            guard ByteFile.listDirectory(dir) != nil else { continue }
-            func text(_ attribute: String) -> String? { ByteFile.readTrimmedString(dir + "/" + attribute) }
+            // Devices are symbolic links to directories; files such as bonding_masters are not.
+            let deviceFD = openat(baseFD, device, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if deviceFD < 0 { continue }
+            defer { close(deviceFD) }
+            func text(_ attribute: String) -> String? { ByteFile.readAttribute(directory: deviceFD, attribute) }
             let deviceLabel = [LabelPair("device", device)]
             let operstate = text("operstate") ?? ""
             set.append(up, labels: deviceLabel, value: operstate == "up" ? 1 : 0)
