@@ -19,7 +19,10 @@ struct BenchExporterCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Scrapes of each exporter that are measured (after a warm-up).")
-    var scrapes = 200
+    var scrapes = 500
+
+    @Option(help: "Alternating rounds the scrapes are split into.")
+    var rounds = 10
 
     @Option(name: .customLong("node-exporter"), help: "The node_exporter binary.")
     var nodeExporter = "/usr/bin/prometheus-node-exporter"
@@ -29,6 +32,7 @@ struct BenchExporterCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard scrapes > 0, scrapes <= 100_000 else { throw ValidationError("--scrapes must be between 1 and 100000") }
+        guard rounds > 0, rounds <= scrapes else { throw ValidationError("--rounds must be between 1 and --scrapes") }
         guard FileManager.default.isExecutableFile(atPath: nodeExporter) else { throw ValidationError("--node-exporter \(nodeExporter) is not an executable") }
     }
 
@@ -55,9 +59,19 @@ struct BenchExporterCommand: AsyncParsableCommand {
         ])
         defer { ember.stop() }
 
-        print("scraping each exporter \(scrapes) times over HTTP on 127.0.0.1 (uncompressed text, after 5 warm-up scrapes)")
-        let nodeResult = try await ScrapeMeasurement.measure(client: client, child: node, port: nodePort, scrapes: scrapes)
-        let emberResult = try await ScrapeMeasurement.measure(client: client, child: ember, port: emberPort, scrapes: scrapes)
+        print("scraping each exporter \(scrapes) times over HTTP on 127.0.0.1 (uncompressed text, after 5 warm-up scrapes),"
+              + " alternating in \(rounds) rounds so both see the same machine load")
+        let nodeTarget = ScrapeMeasurement.Target(child: node, port: nodePort)
+        let emberTarget = ScrapeMeasurement.Target(child: ember, port: emberPort)
+        try await nodeTarget.waitUntilServing(client)
+        try await emberTarget.waitUntilServing(client)
+        var nodeResult = ScrapeMeasurement()
+        var emberResult = ScrapeMeasurement()
+        for round in 0 ..< rounds {
+            let count = scrapes / rounds + (round < scrapes % rounds ? 1 : 0)
+            nodeResult.add(try await nodeTarget.measure(client, scrapes: count))
+            emberResult.add(try await emberTarget.measure(client, scrapes: count))
+        }
         guard emberResult.checkSeries == 100 else {
             throw ValidationError("Ember's page has \(emberResult.checkSeries) ember_check_success series, expected 100")
         }
@@ -88,41 +102,63 @@ enum BenchChecks {
     }
 }
 
-/// CPU and wall time of an exporter's scrapes.
+/// CPU and wall time of an exporter's scrapes, summed over rounds.
 struct ScrapeMeasurement {
-    var cpuPerScrape: Double
-    var wallPerScrape: Double
-    var bodyBytes: Int
-    var series: Int
-    var checkSeries: Int
-    var residentBytes: Int
+    var scrapes = 0
+    var cpuSeconds = 0.0
+    var wallSeconds = 0.0
+    var bodyBytes = 0
+    var series = 0
+    var checkSeries = 0
+    var residentBytes = 0
 
-    static func measure(client: HTTPClient, child: BenchChild, port: Int, scrapes: Int) async throws -> ScrapeMeasurement {
-        let request = HTTPRequest(url: "http://127.0.0.1:\(port)/metrics", headers: ["Accept": "text/plain;version=0.0.4"],
-                                  timeout: .seconds(30), acceptGzip: false)
-        var body: [UInt8] = []
-        let readyBy = ContinuousClock.now + .seconds(30)
-        while true {
-            if let response = try? await client.execute(request), response.status == 200 { body = response.body; break }
-            guard child.isRunning else { throw ValidationError("\(child.executable) exited before serving /metrics") }
-            guard ContinuousClock.now < readyBy else { throw ValidationError("\(child.executable) did not serve /metrics on port \(port) within 30s") }
-            try await Task.sleep(for: .milliseconds(100))
+    var cpuPerScrape: Double { scrapes == 0 ? 0 : cpuSeconds / Double(scrapes) }
+    var wallPerScrape: Double { scrapes == 0 ? 0 : wallSeconds / Double(scrapes) }
+
+    mutating func add(_ other: ScrapeMeasurement) {
+        scrapes += other.scrapes
+        cpuSeconds += other.cpuSeconds
+        wallSeconds += other.wallSeconds
+        (bodyBytes, series, checkSeries, residentBytes) = (other.bodyBytes, other.series, other.checkSeries, other.residentBytes)
+    }
+
+    /// One exporter under measurement.
+    struct Target {
+        let child: BenchChild
+        let port: Int
+
+        var request: HTTPRequest {
+            HTTPRequest(url: "http://127.0.0.1:\(port)/metrics", headers: ["Accept": "text/plain;version=0.0.4"], timeout: .seconds(30), acceptGzip: false)
         }
-        for _ in 0 ..< 5 { _ = try await client.execute(request).requireSuccess() }
-        let cpuBefore = try child.cpuSeconds()
-        let started = ContinuousClock.now
-        for _ in 0 ..< scrapes { body = try await client.execute(request).requireSuccess().body }
-        let wall = started.duration(to: .now)
-        let cpu = try child.cpuSeconds() - cpuBefore
-        let text = String(decoding: body, as: UTF8.self)
-        var series = 0, checkSeries = 0
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            series += 1
-            if line.hasPrefix("ember_check_success{") { checkSeries += 1 }
+
+        /// Polls until /metrics answers 200 (at most 30 s), then scrapes 5 times to warm up.
+        func waitUntilServing(_ client: HTTPClient) async throws {
+            let readyBy = ContinuousClock.now + .seconds(30)
+            while true {
+                if let response = try? await client.execute(request), response.status == 200 { break }
+                guard child.isRunning else { throw ValidationError("\(child.executable) exited before serving /metrics") }
+                guard ContinuousClock.now < readyBy else { throw ValidationError("\(child.executable) did not serve /metrics on port \(port) within 30s") }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            for _ in 0 ..< 5 { _ = try await client.execute(request).requireSuccess() }
         }
-        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
-        return ScrapeMeasurement(cpuPerScrape: cpu / Double(scrapes), wallPerScrape: wallSeconds / Double(scrapes), bodyBytes: body.count,
-                                 series: series, checkSeries: checkSeries, residentBytes: child.residentBytes())
+
+        func measure(_ client: HTTPClient, scrapes: Int) async throws -> ScrapeMeasurement {
+            let request = self.request
+            var body: [UInt8] = []
+            let cpuBefore = try child.cpuSeconds()
+            let started = ContinuousClock.now
+            for _ in 0 ..< scrapes { body = try await client.execute(request).requireSuccess().body }
+            let wall = started.duration(to: .now)
+            let cpu = try child.cpuSeconds() - cpuBefore
+            var series = 0, checkSeries = 0
+            for line in String(decoding: body, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+                series += 1
+                if line.hasPrefix("ember_check_success{") { checkSeries += 1 }
+            }
+            return ScrapeMeasurement(scrapes: scrapes, cpuSeconds: cpu, wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18,
+                                     bodyBytes: body.count, series: series, checkSeries: checkSeries, residentBytes: child.residentBytes())
+        }
     }
 
     static func table(_ rows: [(String, ScrapeMeasurement)]) -> String {

@@ -121,8 +121,11 @@ public final class Exporter: Sendable {
         async let checkResults = scheduler.results(snapshot: snapshot)
         var set = await collectHost()
         let results = await checkResults
-        for (labels, result) in zip(scheduler.labels, results) {
-            if let result { appendCheck(labels, result, to: &set) }
+        if !scheduler.labels.isEmpty {
+            let families = CheckFamilies(&set)
+            for (labels, result) in zip(scheduler.labels, results) {
+                if let result { appendCheck(labels, result, families, to: &set) }
+            }
         }
         return ExpositionPage(families: set.sorted())
     }
@@ -207,16 +210,24 @@ public final class Exporter: Sendable {
         return CollectorRun(index: index, metrics: set, seconds: seconds(since: started), success: success)
     }
 
-    private func appendCheck(_ labels: CheckLabels, _ result: CheckResult, to set: inout MetricSet) {
-        set.add("ember_check_success", help: "Whether the check's last run succeeded (1) or not (0).", type: .gauge,
-                labels: labels.base, value: result.outcome.success ? 1 : 0)
-        set.add("ember_check_duration_seconds", help: "How long the check's last run took.", type: .gauge,
-                labels: labels.base, value: result.durationSeconds)
-        set.add("ember_check_last_run_timestamp_seconds", help: "When the check last finished, seconds since the epoch.", type: .gauge,
-                labels: labels.base, value: result.finishedAt)
-        if !result.outcome.success {
-            set.add("ember_check_error", help: "Present with value 1 while the check fails; reason says why.", type: .gauge,
-                    labels: labels.with([LabelPair("reason", result.outcome.reason ?? "failed")]), value: 1)
+    /// The families every check reports into, declared once per page.
+    struct CheckFamilies {
+        let success, duration, lastRun, error: FamilyHandle?
+
+        init(_ set: inout MetricSet) {
+            success = set.family("ember_check_success", help: "Whether the check's last run succeeded (1) or not (0).", type: .gauge)
+            duration = set.family("ember_check_duration_seconds", help: "How long the check's last run took.", type: .gauge)
+            lastRun = set.family("ember_check_last_run_timestamp_seconds", help: "When the check last finished, seconds since the epoch.", type: .gauge)
+            error = set.family("ember_check_error", help: "Present with value 1 while the check fails; reason says why.", type: .gauge)
+        }
+    }
+
+    private func appendCheck(_ labels: CheckLabels, _ result: CheckResult, _ families: CheckFamilies, to set: inout MetricSet) {
+        if let h = families.success { set.append(h, labels: labels.base, value: result.outcome.success ? 1 : 0) }
+        if let h = families.duration { set.append(h, labels: labels.base, value: result.durationSeconds) }
+        if let h = families.lastRun { set.append(h, labels: labels.base, value: result.finishedAt) }
+        if !result.outcome.success, let h = families.error {
+            set.append(h, labels: labels.with([LabelPair("reason", result.outcome.reason ?? "failed")]), value: 1)
         }
         set.merge(result.outcome.metrics)
     }
