@@ -148,10 +148,12 @@ public final class Exporter: Sendable {
         let timeoutSeconds = options.collectorTimeout.seconds
         // Collectors that only read /proc and /sys share one worker job; the two that
         // touch arbitrary mounts (statfs, the textfile directory) get their own, so a
-        // hung NFS mount times out alone.
+        // hung NFS mount times out alone (a textfile collector without a directory reads
+        // nothing and stays in the shared job).
         var groups: [[Int]] = [[]]
         for (i, collector) in collectors.enumerated() {
-            if collector is FilesystemCollector || collector is TextfileCollector { groups.append([i]) } else { groups[0].append(i) }
+            let touchesMounts = collector is FilesystemCollector || (collector as? TextfileCollector).map { !$0.directory.isEmpty } ?? false
+            if touchesMounts { groups.append([i]) } else { groups[0].append(i) }
         }
         let collectors = self.collectors
         let outcomes = await withTaskGroup(of: [CollectorRun].self) { group in

@@ -57,7 +57,7 @@ struct ProcessCheck: LocalCheck {
         }
         if !cmdlinePatterns.isEmpty {
             // Kernel threads have no command line and never match a pattern.
-            guard !p.cmdline.isEmpty else { return false }
+            guard !p.cmdlineJoined.isEmpty else { return false }
             if !cmdlinePatterns.allSatisfy({ $0.matches(p.cmdlineJoined) }) { return false }
         }
         return true
