@@ -39,7 +39,7 @@ var targets: [Target] = [
     .target(name: "Scraper", dependencies: ["Model", "Storage", "Config", "HTTPClient", logging]),
     .target(name: "PromQL", dependencies: ["Model", "Storage"]),
     .target(name: "Template", dependencies: ["Model"]),
-    .target(name: "Exporter", dependencies: ["Model", "Config", yams, logging]),
+    .target(name: "Exporter", dependencies: ["Model", "Config", "HTTPClient", yams, logging]),
     .target(name: "Rules", dependencies: ["Model", "Storage", "PromQL", "Template", "Config", "HTTPClient", yams, logging]),
     .target(name: "Notify", dependencies: ["Model", "Config", "Template", "HTTPClient", "CSQLite", yams, logging]),
 

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Built-in benchmarks.",
-        subcommands: [BenchIngestCommand.self]
+        subcommands: [BenchIngestCommand.self, BenchExporterCommand.self]
     )
 }
 

@@ -1,4 +1,5 @@
 import Config
+import HTTPClient
 import Logging
 import Model
 
@@ -30,6 +31,7 @@ public final class Exporter: Sendable {
     private let collectors: [any HostCollector]
     private let scheduler: CheckScheduler
     private let pool: WorkerPool
+    private let httpClient: HTTPClient?
     private let watchedPorts: Set<WatchedPort>
     private let processFields: ProcessFields
     private let ownerCache = SocketOwnerCache()
@@ -47,7 +49,11 @@ public final class Exporter: Sendable {
         } catch {
             throw ExporterError(message: "invalid check: \(error)")
         }
-        scheduler = CheckScheduler(checks: checks, options: options, pool: pool)
+        // Only http probes need libcurl (https://, or a redirect to it); its client
+        // runs a thread, so an exporter without them does not start one.
+        let needsHTTPClient = config.checks.contains { if case .http = $0.kind { return true } else { return false } }
+        httpClient = needsHTTPClient ? HTTPClient() : nil
+        scheduler = CheckScheduler(checks: checks, options: options, pool: pool, httpClient: httpClient)
         processFields = checks.reduce(into: ProcessFields()) { f, check in
             if let p = check as? ProcessCheck { f.formUnion(p.fields) }
         }
@@ -66,7 +72,23 @@ public final class Exporter: Sendable {
         var out: [any HostCollector] = []
         for name in options.collectors.sorted() {
             switch name {
+            case .arp: out.append(ARPCollector(paths: paths))
+            case .conntrack: out.append(ConntrackCollector(paths: paths))
             case .cpu: out.append(CPUCollector(paths: paths))
+            case .entropy: out.append(EntropyCollector(paths: paths))
+            case .filefd: out.append(FilefdCollector(paths: paths))
+            case .netclass: out.append(NetclassCollector(paths: paths))
+            case .netstat: out.append(NetstatCollector(paths: paths))
+            case .os: out.append(OSReleaseCollector(paths: paths))
+            case .selinux: out.append(SELinuxCollector(paths: paths))
+            case .sockstat: out.append(SockstatCollector(paths: paths))
+            case .softnet: out.append(SoftnetCollector(paths: paths))
+            case .timex:
+                #if os(Linux) && (arch(x86_64) || arch(arm64))
+                out.append(TimexCollector())
+                #endif
+            case .udpQueues: out.append(UDPQueuesCollector(paths: paths))
+            case .vmstat: out.append(VmstatCollector(paths: paths))
             case .diskstats:
                 out.append(DiskstatsCollector(paths: paths, filter: DeviceFilter(
                     include: try regex(options.diskstatsDeviceInclude, "collector.diskstats.device-include"),
@@ -99,8 +121,11 @@ public final class Exporter: Sendable {
         async let checkResults = scheduler.results(snapshot: snapshot)
         var set = await collectHost()
         let results = await checkResults
-        for (labels, result) in zip(scheduler.labels, results) {
-            if let result { appendCheck(labels, result, to: &set) }
+        if !scheduler.labels.isEmpty {
+            let families = CheckFamilies(&set)
+            for (labels, result) in zip(scheduler.labels, results) {
+                if let result { appendCheck(labels, result, families, to: &set) }
+            }
         }
         return ExpositionPage(families: set.sorted())
     }
@@ -123,10 +148,12 @@ public final class Exporter: Sendable {
         let timeoutSeconds = options.collectorTimeout.seconds
         // Collectors that only read /proc and /sys share one worker job; the two that
         // touch arbitrary mounts (statfs, the textfile directory) get their own, so a
-        // hung NFS mount times out alone.
+        // hung NFS mount times out alone (a textfile collector without a directory reads
+        // nothing and stays in the shared job).
         var groups: [[Int]] = [[]]
         for (i, collector) in collectors.enumerated() {
-            if collector is FilesystemCollector || collector is TextfileCollector { groups.append([i]) } else { groups[0].append(i) }
+            let touchesMounts = collector is FilesystemCollector || (collector as? TextfileCollector).map { !$0.directory.isEmpty } ?? false
+            if touchesMounts { groups.append([i]) } else { groups[0].append(i) }
         }
         let collectors = self.collectors
         let outcomes = await withTaskGroup(of: [CollectorRun].self) { group in
@@ -185,16 +212,24 @@ public final class Exporter: Sendable {
         return CollectorRun(index: index, metrics: set, seconds: seconds(since: started), success: success)
     }
 
-    private func appendCheck(_ labels: CheckLabels, _ result: CheckResult, to set: inout MetricSet) {
-        set.add("ember_check_success", help: "Whether the check's last run succeeded (1) or not (0).", type: .gauge,
-                labels: labels.base, value: result.outcome.success ? 1 : 0)
-        set.add("ember_check_duration_seconds", help: "How long the check's last run took.", type: .gauge,
-                labels: labels.base, value: result.durationSeconds)
-        set.add("ember_check_last_run_timestamp_seconds", help: "When the check last finished, seconds since the epoch.", type: .gauge,
-                labels: labels.base, value: result.finishedAt)
-        if !result.outcome.success {
-            set.add("ember_check_error", help: "Present with value 1 while the check fails; reason says why.", type: .gauge,
-                    labels: labels.with([LabelPair("reason", result.outcome.reason ?? "failed")]), value: 1)
+    /// The families every check reports into, declared once per page.
+    struct CheckFamilies {
+        let success, duration, lastRun, error: FamilyHandle?
+
+        init(_ set: inout MetricSet) {
+            success = set.family("ember_check_success", help: "Whether the check's last run succeeded (1) or not (0).", type: .gauge)
+            duration = set.family("ember_check_duration_seconds", help: "How long the check's last run took.", type: .gauge)
+            lastRun = set.family("ember_check_last_run_timestamp_seconds", help: "When the check last finished, seconds since the epoch.", type: .gauge)
+            error = set.family("ember_check_error", help: "Present with value 1 while the check fails; reason says why.", type: .gauge)
+        }
+    }
+
+    private func appendCheck(_ labels: CheckLabels, _ result: CheckResult, _ families: CheckFamilies, to set: inout MetricSet) {
+        if let h = families.success { set.append(h, labels: labels.base, value: result.outcome.success ? 1 : 0) }
+        if let h = families.duration { set.append(h, labels: labels.base, value: result.durationSeconds) }
+        if let h = families.lastRun { set.append(h, labels: labels.base, value: result.finishedAt) }
+        if !result.outcome.success, let h = families.error {
+            set.append(h, labels: labels.with([LabelPair("reason", result.outcome.reason ?? "failed")]), value: 1)
         }
         set.merge(result.outcome.metrics)
     }

@@ -33,46 +33,7 @@ public struct ExporterOptions: Sendable {
     public var systemdRuntimeDirectory = "/run/systemd/system"
     /// Upper bound on threads doing blocking work (sockets, children, statfs).
     public var maxWorkerThreads = 16
-    /// Serves https:// probes; nil until an HTTP client with TLS is wired in.
-    public var httpsProber: (any HTTPSProber)? = nil
     public var logger = Logger(label: "ember.exporter")
 
     public init() {}
-}
-
-/// Performs an https:// probe for an `http` check. Ember's exporter speaks plain
-/// HTTP/1.1 over its own sockets; TLS (and certificate expiry) needs a TLS client,
-/// which the integrating binary supplies through this protocol.
-public protocol HTTPSProber: Sendable {
-    func probe(_ request: HTTPProbeRequest) async throws -> HTTPProbeResponse
-}
-
-/// An https:// request for an `HTTPSProber`.
-public struct HTTPProbeRequest: Sendable {
-    public var url: String
-    public var method: String
-    public var headers: [(String, String)]
-    public var body: [UInt8]
-    public var timeoutSeconds: Double
-    public var followRedirects: Bool
-    public var maxBodyBytes: Int
-}
-
-/// What an `HTTPSProber` observed.
-public struct HTTPProbeResponse: Sendable {
-    public var statusCode: Int
-    /// "1.1", "2" ...
-    public var httpVersion: String
-    public var body: [UInt8]
-    public var redirects: Int
-    /// The earliest NotAfter of the peer's certificate chain, seconds since the epoch.
-    public var earliestCertificateExpiry: Double?
-
-    public init(statusCode: Int, httpVersion: String, body: [UInt8], redirects: Int, earliestCertificateExpiry: Double?) {
-        self.statusCode = statusCode
-        self.httpVersion = httpVersion
-        self.body = body
-        self.redirects = redirects
-        self.earliestCertificateExpiry = earliestCertificateExpiry
-    }
 }

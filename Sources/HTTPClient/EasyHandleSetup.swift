@@ -22,6 +22,27 @@ struct EasyHandleSetup {
         try applyTLS()
         try applyProxy()
         try installCallbacks()
+        if request.collectConnectionInfo { try applyConnectionInfoCollection() }
+    }
+
+    /// A fresh, unshared connection, so its handshake (and certificate chain) is
+    /// this request's own; the debug callback picks up the negotiated TLS version,
+    /// which libcurl reports only as a verbose message.
+    private func applyConnectionInfoCollection() throws(HTTPClientError) {
+        try check(ember_curl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1), "FRESH_CONNECT")
+        try check(ember_curl_setopt_long(easy, CURLOPT_FORBID_REUSE, 1), "FORBID_REUSE")
+        try check(ember_curl_setopt_long(easy, CURLOPT_CERTINFO, 1), "CERTINFO")
+        let callback: curl_debug_callback = { _, type, data, size, context in
+            guard type == CURLINFO_TEXT, let data, let context else { return 0 }
+            let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+            transfer.receiveDebugText(UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }
+        // The shim has no typed setter for function pointers other than data callbacks;
+        // a C function pointer and a void pointer are passed alike through the varargs.
+        try check(ember_curl_setopt_pointer(easy, CURLOPT_DEBUGFUNCTION, unsafeBitCast(callback, to: UnsafeMutableRawPointer.self)), "DEBUGFUNCTION")
+        try check(ember_curl_setopt_pointer(easy, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(transfer).toOpaque()), "DEBUGDATA")
+        try check(ember_curl_setopt_long(easy, CURLOPT_VERBOSE, 1), "VERBOSE")
     }
 
     private func applyURLAndHeaders() throws(HTTPClientError) {

@@ -125,6 +125,10 @@ public struct HTTPRequest: Sendable {
     public var proxyURL: String?
     /// Whether to send `Accept-Encoding: gzip` and decode gzip bodies transparently.
     public var acceptGzip: Bool
+    /// Probe mode: open a new connection that is neither taken from nor returned to
+    /// the connection cache, and report its HTTP version, timings, negotiated TLS
+    /// version and the server's certificate chain in ``HTTPResponse/connectionInfo``.
+    public var collectConnectionInfo = false
 
     /// Creates a request; only the URL is required.
     public init(

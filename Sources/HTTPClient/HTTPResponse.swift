@@ -15,6 +15,8 @@ public struct HTTPResponse: Sendable {
     public var url: String
     /// Method of the request, for error messages.
     public var method: HTTPMethod
+    /// Connection facts, present when the request set ``HTTPRequest/collectConnectionInfo``.
+    public var connectionInfo: HTTPConnectionInfo?
 
     /// Creates a response; the client builds these, tests and callers may too.
     public init(

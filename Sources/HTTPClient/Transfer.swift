@@ -27,6 +27,10 @@ final class Transfer: @unchecked Sendable {
     private(set) var responseHeaders = HTTPHeaders()
     private(set) var reasonPhrase = ""
     private(set) var exceededLimit = false
+    /// From libcurl's "SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384" message
+    /// of the latest handshake (collectConnectionInfo only).
+    private(set) var negotiatedTLSVersion: String?
+    private(set) var negotiatedCipher: String?
     private var sizedBody = false
 
     init(request: HTTPRequest) {
@@ -101,6 +105,31 @@ final class Transfer: @unchecked Sendable {
         responseHeaders.add(name: name, value: value)
     }
 
+    /// Takes one verbose message from libcurl's debug callback; only the TLS
+    /// session summary is kept. Each new connection of a redirect chain replaces it.
+    func receiveDebugText(_ raw: UnsafeRawBufferPointer) {
+        let prefix = "SSL connection using "
+        guard raw.count > prefix.utf8.count, raw.starts(with: prefix.utf8) else { return }
+        var text = String(decoding: raw.dropFirst(prefix.utf8.count), as: UTF8.self)
+        while let last = text.last, last == "\n" || last == "\r" || last == " " { text.removeLast() }
+        let parts = text.split(separator: "/", maxSplits: 1).map { $0.trimmingCharacters(in: " ") }
+        negotiatedTLSVersion = parts.first.map(Self.blackboxTLSVersionName)
+        negotiatedCipher = parts.count > 1 ? parts[1] : nil
+    }
+
+    /// OpenSSL's "TLSv1.3" in the spelling of Go's tls.VersionName ("TLS 1.3"), which
+    /// blackbox_exporter's probe_tls_version_info uses.
+    static func blackboxTLSVersionName(_ name: String) -> String {
+        switch name {
+        case "TLSv1": return "TLS 1.0"
+        case "TLSv1.1": return "TLS 1.1"
+        case "TLSv1.2": return "TLS 1.2"
+        case "TLSv1.3": return "TLS 1.3"
+        case "SSLv3": return "SSLv3"
+        default: return name
+        }
+    }
+
     /// Obsolete line folding (RFC 7230 §3.2.4): the line continues the previous value.
     private func appendFoldedValue(_ line: Slice<UnsafeBufferPointer<UInt8>>) {
         responseHeaders.appendToLastValue(String(decoding: Self.trimmed(line), as: UTF8.self))
@@ -123,5 +152,14 @@ final class Transfer: @unchecked Sendable {
             slice = slice.dropLast()
         }
         return slice
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in character: Character) -> String {
+        var s = self
+        while s.first == character { s = s.dropFirst() }
+        while s.last == character { s = s.dropLast() }
+        return String(s)
     }
 }

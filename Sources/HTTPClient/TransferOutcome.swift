@@ -13,14 +13,16 @@ extension Transfer {
         _ = ember_curl_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         var micros: curl_off_t = 0
         _ = ember_curl_getinfo_off(easy, CURLINFO_TOTAL_TIME_T, &micros)
-        return .success(HTTPResponse(
+        var response = HTTPResponse(
             status: status,
             reasonPhrase: reasonPhrase,
             headers: responseHeaders,
             body: body,
             totalTime: .microseconds(micros),
             url: effectiveURL(easy) ?? request.url,
-            method: request.method))
+            method: request.method)
+        if request.collectConnectionInfo { response.connectionInfo = connectionInfo(easy) }
+        return .success(response)
     }
 
     private func effectiveURL(_ easy: UnsafeMutableRawPointer) -> String? {

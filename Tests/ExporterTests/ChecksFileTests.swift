@@ -75,6 +75,41 @@ import Testing
         #expect(config.checks[0].labels == [LabelPair("team", "dns")])
     }
 
+    @Test func httpTLSConfig() throws {
+        let config = try ChecksFile.parse("""
+        checks:
+          - name: api
+            type: http
+            url: https://api.internal:8443/health
+            tls_config: {ca_file: /etc/ssl/internal-ca.pem, server_name: api.internal, min_version: TLS13}
+          - name: self-signed
+            type: http
+            url: https://127.0.0.1:9443/
+            tls_config:
+              insecure_skip_verify: true
+              cert_file: /etc/ember/client.pem
+              key_file: /etc/ember/client.key
+        """, file: "tls.yml")
+        guard case .http(let api) = config.checks[0].kind, case .http(let selfSigned) = config.checks[1].kind else {
+            Issue.record("wrong kinds")
+            return
+        }
+        #expect(api.tls.caFile == "/etc/ssl/internal-ca.pem")
+        #expect(api.tls.serverName == "api.internal")
+        #expect(api.tls.minVersion == "TLS13")
+        #expect(api.tls.insecureSkipVerify == false)
+        #expect(selfSigned.tls.insecureSkipVerify)
+        #expect(selfSigned.tls.certFile == "/etc/ember/client.pem")
+        #expect(selfSigned.tls.keyFile == "/etc/ember/client.key")
+
+        #expect(errors("checks:\n  - {name: a, type: http, url: 'https://x/', tls_config: {min_version: TLS14}}\n")
+                == [#"checks.yml:2:72: checks[0].tls_config.min_version: min_version must be one of TLS10, TLS11, TLS12, TLS13, got "TLS14""#])
+        #expect(errors("checks:\n  - {name: a, type: http, url: 'https://x/', tls_config: {cert_file: /c.pem}}\n")
+                == ["checks.yml:2:58: checks[0].tls_config: cert_file and key_file must be given together"])
+        #expect(errors("checks:\n  - {name: a, type: http, url: 'https://x/', tls_config: {verify: false}}\n")
+                == ["checks.yml:2:59: checks[0].tls_config.verify: field verify not found in type tls_config"])
+    }
+
     @Test func jsonChecksFilesWorkToo() throws {
         let json = "{\n\t\"checks\": [\n\t\t{\"name\": \"j\", \"type\": \"port\", \"port\": 8080}\n\t]\n}\n"
         let config = try ChecksFile.parse(json, file: "checks.json")

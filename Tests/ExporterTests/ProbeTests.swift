@@ -61,7 +61,8 @@ final class RawServer: @unchecked Sendable {
                 return (0, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n".utf8))
             case "/redirect": return (0, RawServer.http("302 Found", ["Location: /ok"], body: ""))
             case "/loop": return (0, RawServer.http("302 Found", ["Location: /loop"], body: ""))
-            case "/to-https": return (0, RawServer.http("301 Moved", ["Location: https://127.0.0.1/"], body: ""))
+            case let p where p.hasPrefix("/to-https-"):
+                return (0, RawServer.http("301 Moved", ["Location: https://127.0.0.1:\(p.dropFirst("/to-https-".count))/"], body: ""))
             case "/slow": return (3, RawServer.http("200 OK", body: "late"))
             case "/echo-method":
                 let method = request.split(separator: " ").first.map(String.init) ?? "?"
@@ -124,35 +125,20 @@ final class RawServer: @unchecked Sendable {
         let page = try await scrapeChecks([
             http("refused", "http://127.0.0.1:\(refusedPort)/"),
             http("slow", "http://127.0.0.1:\(s.port)/slow", timeout: 1),
-            http("tls", "https://127.0.0.1:\(s.port)/"),
-            http("to-tls", "http://127.0.0.1:\(s.port)/to-https"),
+            http("tls", "https://127.0.0.1:\(refusedPort)/"),
+            http("to-tls", "http://127.0.0.1:\(s.port)/to-https-\(refusedPort)"),
             http("no-such-host", "http://no-such-host.invalid/"),
         ])
         #expect(Date().timeIntervalSince(started) < 5)
         #expect(page.value("probe_success", ["check": "refused"]) == 0)
         #expect(page.value("ember_check_error", ["check": "refused", "reason": "connect_failed"]) == 1)
         #expect(page.value("ember_check_error", ["check": "slow", "reason": "timeout"]) == 1)
-        #expect(page.value("ember_check_error", ["check": "tls", "reason": "https_unsupported"]) == 1)
-        #expect(page.value("ember_check_error", ["check": "to-tls", "reason": "https_unsupported"]) == 1)
+        #expect(page.value("ember_check_error", ["check": "tls", "reason": "connect_failed"]) == 1)
+        #expect(page.value("ember_check_error", ["check": "to-tls", "reason": "connect_failed"]) == 1)
         #expect(page.value("ember_check_success", ["check": "no-such-host"]) == 0)
         for check in ["refused", "slow", "tls", "to-tls", "no-such-host"] {
             #expect(page.value("probe_duration_seconds", ["check": check]) != nil, "\(check)")
         }
-    }
-
-    /// The https extension point: an injected prober answers and its certificate expiry is exposed.
-    @Test func httpsGoesThroughAnInjectedProber() async throws {
-        struct FixedProber: HTTPSProber {
-            func probe(_ request: HTTPProbeRequest) async throws -> HTTPProbeResponse {
-                HTTPProbeResponse(statusCode: 200, httpVersion: "2", body: Array("secure".utf8), redirects: 0, earliestCertificateExpiry: 1_900_000_000)
-            }
-        }
-        var options = checksOnlyOptions()
-        options.httpsProber = FixedProber()
-        let page = try await scrapeChecks([http("tls", "https://example.invalid/") { $0.failIfBodyNotMatches = ["secure"] }], options: options)
-        #expect(page.value("probe_success", ["check": "tls"]) == 1)
-        #expect(page.value("probe_http_ssl", ["check": "tls"]) == 1)
-        #expect(page.value("probe_ssl_earliest_cert_expiry", ["check": "tls"]) == 1_900_000_000)
     }
 
     @Test(.enabled(if: python3Path != nil))

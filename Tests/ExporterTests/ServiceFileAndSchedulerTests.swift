@@ -117,7 +117,8 @@ import Testing
         let t = TempDir()
         let perScrape = counter("every", file: t.path + "/every")
         let cached = counter("cached", file: t.path + "/cached", interval: 3600)
-        let short = counter("short", file: t.path + "/short", interval: 0.3)
+        // Long enough that the first scrapes finish within it on a loaded 2-core machine.
+        let short = counter("short", file: t.path + "/short", interval: 1.5)
         let exporter = try Exporter(config: ChecksConfig(checks: [perScrape, cached, short]), options: checksOnlyOptions())
         var page = try ParsedPage(await exporter.scrape(format: .text).body)
         #expect(page.value("runs", ["check": "every"]) == 1)
@@ -128,7 +129,7 @@ import Testing
         #expect(page.value("runs", ["check": "cached"]) == 1)
         // Once the short interval has passed, a scrape starts a refresh and still
         // answers from the cache; a later scrape sees the refreshed value.
-        try await Task.sleep(for: .milliseconds(400))
+        try await Task.sleep(for: .milliseconds(1600))
         page = try ParsedPage(await exporter.scrape(format: .text).body)
         #expect(page.value("runs", ["check": "short"]) == 1)
         let refreshed = try await eventually(within: 5) {

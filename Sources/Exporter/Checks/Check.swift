@@ -1,3 +1,4 @@
+import HTTPClient
 import Logging
 
 /// What one run of a check found.
@@ -19,6 +20,8 @@ struct CheckOutcome: Sendable {
 struct CheckContext: Sendable {
     let options: ExporterOptions
     let pool: WorkerPool
+    /// libcurl client for https:// probes; present when the checks include http probes.
+    let httpClient: HTTPClient?
     /// Shared by the checks of one scrape, so 50 process checks scan /proc once.
     let snapshot: HostSnapshot
 }

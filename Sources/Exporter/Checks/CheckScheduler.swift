@@ -1,3 +1,4 @@
+import HTTPClient
 import Logging
 
 /// A finished check run, as served to scrapes.
@@ -24,15 +25,33 @@ actor CheckScheduler {
     /// Sorted base labels per check, computed once.
     nonisolated let labels: [CheckLabels]
     private let pool: WorkerPool
+    private let httpClient: HTTPClient?
     private var cached: [CheckResult?]
-    private var inFlight: [Task<CheckResult, Never>?]
+    private var inFlight: [Run?]
+
+    /// A check's run in progress: its own task, or its slot in a batch of local checks
+    /// (one task for the whole batch, so 90 local checks cost one task, not 90).
+    enum Run: Sendable {
+        case single(Task<CheckResult, Never>)
+        case batch(Task<[CheckResult], Never>, Int)
+
+        var value: CheckResult {
+            get async {
+                switch self {
+                case .single(let task): return await task.value
+                case .batch(let task, let k): return await task.value[k]
+                }
+            }
+        }
+    }
 
     /// Extra time a run gets beyond its timeout before the scheduler stops waiting,
     /// so the check's own, more precise timeout message usually wins.
     static let grace: Duration = .milliseconds(150)
 
-    init(checks: [any Check], options: ExporterOptions, pool: WorkerPool) {
+    init(checks: [any Check], options: ExporterOptions, pool: WorkerPool, httpClient: HTTPClient?) {
         self.checks = checks
+        self.httpClient = httpClient
         self.labels = checks.map { CheckLabels($0.config) }
         self.options = options
         self.pool = pool
@@ -61,17 +80,17 @@ actor CheckScheduler {
         let tasks = start(awaited, snapshot: snapshot)
         _ = start(background, snapshot: snapshot)
         for i in awaited {
-            if let task = tasks[i] { out[i] = await task.value }
+            if let run = tasks[i] { out[i] = await run.value }
         }
         return out
     }
 
     /// Starts runs for checks that are not already running; local checks go into one
     /// shared worker job, the others run each on their own.
-    private func start(_ indices: [Int], snapshot: HostSnapshot) -> [Int: Task<CheckResult, Never>] {
-        var tasks: [Int: Task<CheckResult, Never>] = [:]
+    private func start(_ indices: [Int], snapshot: HostSnapshot) -> [Int: Run] {
+        var tasks: [Int: Run] = [:]
         var local: [(Int, any LocalCheck)] = []
-        let context = CheckContext(options: options, pool: pool, snapshot: snapshot)
+        let context = CheckContext(options: options, pool: pool, httpClient: httpClient, snapshot: snapshot)
         for i in indices {
             if let running = inFlight[i] {
                 tasks[i] = running
@@ -84,23 +103,27 @@ actor CheckScheduler {
                     await self.finish(i, result)
                     return result
                 }
-                inFlight[i] = task
-                tasks[i] = task
+                inFlight[i] = .single(task)
+                tasks[i] = .single(task)
             }
         }
         if !local.isEmpty {
-            let batch = Task.detached { await Self.runLocal(local.map(\.1), context: context) }
-            for (k, (i, _)) in local.enumerated() {
-                let task = Task { () -> CheckResult in
-                    let result = await batch.value[k]
-                    self.finish(i, result)
-                    return result
-                }
-                inFlight[i] = task
-                tasks[i] = task
+            let indices = local.map(\.0)
+            let batch = Task.detached { () -> [CheckResult] in
+                let results = await Self.runLocal(local.map(\.1), context: context)
+                await self.finish(indices, results)
+                return results
+            }
+            for (k, i) in indices.enumerated() {
+                inFlight[i] = .batch(batch, k)
+                tasks[i] = .batch(batch, k)
             }
         }
         return tasks
+    }
+
+    private func finish(_ indices: [Int], _ results: [CheckResult]) {
+        for (i, result) in zip(indices, results) { finish(i, result) }
     }
 
     private func finish(_ i: Int, _ result: CheckResult) {

@@ -134,9 +134,12 @@ public struct HTTPProbeConfig: Sendable {
     public var failIfBodyNotMatches: [String]
     public var followRedirects: Bool
     public var maxBodyBytes: Int
+    /// How https:// targets are verified (blackbox_exporter's `tls_config`).
+    public var tls: ProbeTLSConfig
 
     public init(url: String, method: String = "GET", headers: [(String, String)] = [], body: String? = nil, validStatusCodes: [Int] = [],
-                failIfBodyMatches: [String] = [], failIfBodyNotMatches: [String] = [], followRedirects: Bool = true, maxBodyBytes: Int = 1 << 20) {
+                failIfBodyMatches: [String] = [], failIfBodyNotMatches: [String] = [], followRedirects: Bool = true, maxBodyBytes: Int = 1 << 20,
+                tls: ProbeTLSConfig = ProbeTLSConfig()) {
         self.url = url
         self.method = method
         self.headers = headers
@@ -146,7 +149,36 @@ public struct HTTPProbeConfig: Sendable {
         self.failIfBodyNotMatches = failIfBodyNotMatches
         self.followRedirects = followRedirects
         self.maxBodyBytes = maxBodyBytes
+        self.tls = tls
     }
+}
+
+/// TLS settings of an http probe, as Prometheus's and blackbox_exporter's `tls_config`.
+public struct ProbeTLSConfig: Sendable {
+    /// PEM file of CAs that verify the server; nil uses the system's.
+    public var caFile: String?
+    /// Client certificate and key for mutual TLS.
+    public var certFile: String?
+    public var keyFile: String?
+    /// Name verified against the certificate and sent as SNI, instead of the URL's host.
+    public var serverName: String?
+    /// Accept any certificate (expiry and TLS version are still reported).
+    public var insecureSkipVerify: Bool
+    /// Lowest accepted version: `TLS10`, `TLS11`, `TLS12` (the default) or `TLS13`.
+    public var minVersion: String?
+
+    public init(caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil, serverName: String? = nil,
+                insecureSkipVerify: Bool = false, minVersion: String? = nil) {
+        self.caFile = caFile
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.serverName = serverName
+        self.insecureSkipVerify = insecureSkipVerify
+        self.minVersion = minVersion
+    }
+
+    /// The `min_version` spellings Prometheus accepts.
+    public static let versions = ["TLS10", "TLS11", "TLS12", "TLS13"]
 }
 
 /// Runs a program and turns its result into metrics.

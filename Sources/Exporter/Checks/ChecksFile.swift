@@ -84,7 +84,7 @@ struct CheckDecoder {
         "process": ["comm", "exe", "cmdline", "min_count", "max_count"],
         "tcp": ["address", "send", "expect"],
         "http": ["url", "method", "headers", "body", "valid_status_codes", "fail_if_body_matches_regexp",
-                 "fail_if_body_not_matches_regexp", "follow_redirects", "max_body_bytes"],
+                 "fail_if_body_not_matches_regexp", "follow_redirects", "max_body_bytes", "tls_config"],
         "command": ["command", "shell", "env", "max_output_bytes", "success_exit_codes", "metrics"],
         "file": ["path", "max_age", "min_size"],
     ]
@@ -95,7 +95,7 @@ struct CheckDecoder {
         "service": ["name", "state", "type", "sub_state"],
         "process": ["groupname", "mode", "memtype", "state"],
         "tcp": [],
-        "http": ["phase"],
+        "http": ["phase", "version"],
         "command": [],
         "file": ["path"],
     ]
@@ -285,7 +285,32 @@ struct CheckDecoder {
             config.maxBodyBytes = try v.int()
             if config.maxBodyBytes <= 0 { throw v.error("max_body_bytes must be positive") }
         }
+        if let v = m["tls_config"] { config.tls = try tlsConfig(v) }
         return config
+    }
+
+    func tlsConfig(_ node: YAMLNode) throws -> ProbeTLSConfig {
+        let m = try node.mapping(allowedKeys: ["ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version"])
+        var tls = ProbeTLSConfig()
+        for (key, keyPath) in [("ca_file", \ProbeTLSConfig.caFile), ("cert_file", \ProbeTLSConfig.certFile), ("key_file", \ProbeTLSConfig.keyFile)] {
+            guard let v = m[key] else { continue }
+            let path = try v.string()
+            guard !path.isEmpty else { throw v.error("\(key) must not be empty") }
+            tls[keyPath: keyPath] = path
+        }
+        if (tls.certFile == nil) != (tls.keyFile == nil) {
+            throw node.error("cert_file and key_file must be given together")
+        }
+        if let v = m["server_name"] { tls.serverName = try v.string() }
+        if let v = m["insecure_skip_verify"] { tls.insecureSkipVerify = try v.bool() }
+        if let v = m["min_version"] {
+            let text = try v.string()
+            guard ProbeTLSConfig.versions.contains(text) else {
+                throw v.error("min_version must be one of \(ProbeTLSConfig.versions.joined(separator: ", ")), got \(quoteLabelValue(text))")
+            }
+            tls.minVersion = text
+        }
+        return tls
     }
 
     func command(_ m: YAMLMapping) throws -> CommandCheckConfig {

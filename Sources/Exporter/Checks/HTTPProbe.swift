@@ -1,8 +1,10 @@
+import HTTPClient
+
 /// blackbox_exporter's http prober for one URL.
 ///
-/// http:// is probed over Ember's own sockets. https:// (and certificate expiry)
-/// goes through `ExporterOptions.httpsProber`; without one the check fails with
-/// reason `https_unsupported`.
+/// http:// is probed over Ember's own sockets. https:// goes through libcurl, which
+/// also reports the negotiated TLS version and the server's certificate chain
+/// (`probe_tls_version_info`, `probe_ssl_earliest_cert_expiry`).
 struct HTTPProbe: Check {
     let config: CheckConfig
     let http: HTTPProbeConfig
@@ -12,6 +14,8 @@ struct HTTPProbe: Check {
     let labels: CheckLabels
 
     static let maxRedirects = 10
+    /// Internal: a plain probe met a redirect to https:// and hands over to libcurl.
+    static let redirectedToHTTPS = "redirected_to_https"
 
     init(config: CheckConfig, http: HTTPProbeConfig) throws {
         self.config = config
@@ -30,6 +34,8 @@ struct HTTPProbe: Check {
         var redirects: Int
         var tls: Bool
         var certificateExpiry: Double?
+        /// "TLS 1.3", as blackbox_exporter's probe_tls_version_info labels it.
+        var tlsVersion: String?
         var phases: [(String, Double)]
         var resolveSeconds: Double
         var ipVersion: Int?
@@ -39,25 +45,80 @@ struct HTTPProbe: Check {
         let start = ContinuousClock.now
         let result: Result<Observation, MiniHTTP.Failure>
         if url.isTLS {
-            result = await probeTLS(context.options.httpsProber, deadline: deadline)
+            result = await probeTLS(context.httpClient, deadline: deadline)
         } else {
-            result = await context.pool.run(deadline: nil) { probePlain(deadline: deadline) } ?? .failure(MiniHTTP.Failure(reason: "timeout", detail: "http probe did not finish"))
+            let plain = await context.pool.run(deadline: nil) { probePlain(deadline: deadline) } ?? .failure(MiniHTTP.Failure(reason: "timeout", detail: "http probe did not finish"))
+            if case .failure(let f) = plain, f.reason == Self.redirectedToHTTPS {
+                // Start over in libcurl, which follows the whole chain itself.
+                result = await probeTLS(context.httpClient, deadline: deadline)
+            } else {
+                result = plain
+            }
         }
         return outcome(result, elapsed: seconds(since: start))
     }
 
-    func probeTLS(_ prober: (any HTTPSProber)?, deadline: Deadline) async -> Result<Observation, MiniHTTP.Failure> {
-        guard let prober else {
-            return .failure(MiniHTTP.Failure(reason: "https_unsupported", detail: "https:// probes need a TLS client, which is not configured in this build"))
+    /// https:// targets (and plain ones that redirect to https://) go through libcurl,
+    /// with a fresh connection so the handshake, certificate chain and timings are
+    /// this probe's own.
+    func probeTLS(_ client: HTTPClient?, deadline: Deadline) async -> Result<Observation, MiniHTTP.Failure> {
+        guard let client else {
+            return .failure(MiniHTTP.Failure(reason: "https_unsupported", detail: "no HTTP client for https:// probes"))
         }
-        let request = HTTPProbeRequest(url: http.url, method: http.method, headers: http.headers, body: Array((http.body ?? "").utf8),
-                                       timeoutSeconds: config.timeout.seconds, followRedirects: http.followRedirects, maxBodyBytes: http.maxBodyBytes)
+        var request = HTTPRequest(url: http.url, method: HTTPMethod(rawValue: http.method), body: http.body.map { Array($0.utf8) },
+                                  timeout: .milliseconds(max(1, Int(deadline.pollMillis))),
+                                  maxResponseBytes: http.maxBodyBytes, followRedirects: http.followRedirects, maxRedirects: Self.maxRedirects,
+                                  tls: tlsOptions(), acceptGzip: false)
+        for (name, value) in http.headers { request.headers.add(name: name, value: value) }
+        request.collectConnectionInfo = true
+        let response: HTTPResponse
         do {
-            let r = try await prober.probe(request)
-            return .success(Observation(status: r.statusCode, version: r.httpVersion, body: r.body, contentLength: nil, redirects: r.redirects,
-                                        tls: true, certificateExpiry: r.earliestCertificateExpiry, phases: [], resolveSeconds: 0, ipVersion: nil))
+            response = try await client.execute(request)
+        } catch let error as HTTPClientError {
+            return .failure(MiniHTTP.Failure(reason: Self.reason(error.kind), detail: error.description))
         } catch {
             return .failure(MiniHTTP.Failure(reason: "request_failed", detail: "\(error)"))
+        }
+        let info = response.connectionInfo
+        let t = info?.timings
+        func seconds(_ d: Duration?) -> Double { d.map { max(0, Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) } ?? 0 }
+        // libcurl's stamps are cumulative from the start of the final request.
+        let phases: [(String, Double)] = t.map { t in [
+            ("connect", seconds(t.connect - t.nameLookup)),
+            ("processing", seconds(t.startTransfer - t.preTransfer)),
+            ("resolve", seconds(t.nameLookup)),
+            ("tls", t.tlsHandshake > .zero ? seconds(t.tlsHandshake - t.connect) : 0),
+            ("transfer", seconds(t.total - t.startTransfer)),
+        ] } ?? []
+        let address = info?.remoteAddress ?? ""
+        return .success(Observation(
+            status: response.status, version: info?.httpVersion ?? "", body: response.body,
+            contentLength: response.headers["Content-Length"].flatMap { Int($0) }, redirects: info?.redirectCount ?? 0,
+            tls: info?.tls != nil, certificateExpiry: info?.tls?.earliestExpiry, tlsVersion: info?.tls?.protocolVersion,
+            phases: phases, resolveSeconds: seconds(t?.nameLookup), ipVersion: address.isEmpty ? nil : (address.contains(":") ? 6 : 4)))
+    }
+
+    func tlsOptions() -> TLSOptions {
+        let c = http.tls
+        let minVersion: TLSVersion = switch c.minVersion {
+        case "TLS10": .tls10
+        case "TLS11": .tls11
+        case "TLS13": .tls13
+        default: .tls12
+        }
+        return TLSOptions(ca: c.caFile.map { .file($0) }, certificate: c.certFile.map { .file($0) }, key: c.keyFile.map { .file($0) },
+                          serverName: c.serverName, insecureSkipVerify: c.insecureSkipVerify, minVersion: minVersion)
+    }
+
+    static func reason(_ kind: HTTPClientError.Kind) -> String {
+        switch kind {
+        case .dnsResolution: return "resolve_failed"
+        case .connectionRefused, .connectionFailed: return "connect_failed"
+        case .connectTimeout, .timeout: return "timeout"
+        case .tls: return "tls_failed"
+        case .tooManyRedirects: return "too_many_redirects"
+        case .responseTooLarge: return "body_too_large"
+        default: return "request_failed"
         }
     }
 
@@ -89,7 +150,7 @@ struct HTTPProbe: Check {
                     return .failure(MiniHTTP.Failure(reason: "invalid_redirect", detail: error.description))
                 }
                 if current.isTLS {
-                    return .failure(MiniHTTP.Failure(reason: "https_unsupported", detail: "redirected to https://, which needs a TLS client"))
+                    return .failure(MiniHTTP.Failure(reason: Self.redirectedToHTTPS, detail: "redirected to \(location)"))
                 }
                 if response.status == 303 || ((response.status == 301 || response.status == 302) && method == "POST") {
                     method = "GET"
@@ -99,7 +160,7 @@ struct HTTPProbe: Check {
             }
             let ordered = ["connect", "processing", "resolve", "tls", "transfer"].map { ($0, phases[$0] ?? 0) }
             return .success(Observation(status: response.status, version: response.version, body: response.body, contentLength: response.contentLength,
-                                        redirects: redirects, tls: false, certificateExpiry: nil, phases: ordered,
+                                        redirects: redirects, tls: false, certificateExpiry: nil, tlsVersion: nil, phases: ordered,
                                         resolveSeconds: firstResolve ?? 0, ipVersion: response.ipVersion))
         }
     }
@@ -125,6 +186,10 @@ struct HTTPProbe: Check {
         metrics.add("probe_http_ssl", help: "Indicates if SSL was used for the final redirect", type: .gauge, labels: base, value: o.tls ? 1 : 0)
         if let expiry = o.certificateExpiry {
             metrics.add("probe_ssl_earliest_cert_expiry", help: "Returns last SSL chain expiry in unixtime", type: .gauge, labels: base, value: expiry)
+        }
+        if let version = o.tlsVersion {
+            metrics.add("probe_tls_version_info", help: "Returns the TLS version used or NaN when unknown", type: .gauge,
+                        labels: labels.with([LabelPair("version", version)]), value: 1)
         }
         if !o.phases.isEmpty, let h = metrics.family("probe_http_duration_seconds", help: "Duration of http request by phase, summed over all redirects", type: .gauge) {
             for (phase, value) in o.phases { metrics.append(h, labels: labels.with([LabelPair("phase", phase)]), value: value) }

@@ -11,11 +11,14 @@ struct ProcessCheck: LocalCheck {
     let process: ProcessCheckConfig
     let labels: CheckLabels
     let cmdlinePatterns: [SearchRegex]
+    /// The label sets of the group's series, sorted once rather than on every scrape.
+    let seriesLabels: GroupLabels
 
     init(config: CheckConfig, process: ProcessCheckConfig) throws {
         self.config = config
         self.process = process
         self.labels = CheckLabels(config)
+        self.seriesLabels = GroupLabels(group: config.name, labels: labels)
         self.cmdlinePatterns = try process.cmdline.map { try SearchRegex($0) }
     }
 
@@ -54,7 +57,7 @@ struct ProcessCheck: LocalCheck {
         }
         if !cmdlinePatterns.isEmpty {
             // Kernel threads have no command line and never match a pattern.
-            guard !p.cmdline.isEmpty else { return false }
+            guard !p.cmdlineJoined.isEmpty else { return false }
             if !cmdlinePatterns.allSatisfy({ $0.matches(p.cmdlineJoined) }) { return false }
         }
         return true
@@ -64,7 +67,7 @@ struct ProcessCheck: LocalCheck {
         let matched = snapshot.processTable().processes.filter(matches).compactMap { p in snapshot.processStat(p.pid).map { (p.pid, $0) } }
         var totals = GroupTotals(bootTime: matched.isEmpty ? 0 : snapshot.bootTime())
         for (pid, stat) in matched { totals.add(stat, snapshot.processDetails(pid)) }
-        let metrics = totals.metrics(group: config.name, labels: labels)
+        let metrics = totals.metrics(seriesLabels)
         if matched.count < process.minCount {
             return .failure("too_few_processes", "\(matched.count) matching processes, want at least \(process.minCount)", metrics: metrics)
         }
@@ -117,34 +120,51 @@ struct GroupTotals {
     }
 
     /// The group as process-exporter's `namedprocess_namegroup_*` families.
-    func metrics(group name: String, labels: CheckLabels) -> MetricSet {
+    func metrics(_ l: GroupLabels) -> MetricSet {
         var metrics = MetricSet()
-        let group = labels.with([LabelPair("groupname", name)])
-        func with(_ label: String, _ value: String) -> [LabelPair] { labels.with([LabelPair("groupname", name), LabelPair(label, value)]) }
-        metrics.add("namedprocess_namegroup_num_procs", help: "number of processes in this group", type: .gauge, labels: group, value: count)
+        metrics.add("namedprocess_namegroup_num_procs", help: "number of processes in this group", type: .gauge, labels: l.group, value: count)
         if let h = metrics.family("namedprocess_namegroup_cpu_seconds_total", help: "Cpu user usage in seconds", type: .counter) {
-            metrics.append(h, labels: with("mode", "system"), value: system)
-            metrics.append(h, labels: with("mode", "user"), value: user)
+            metrics.append(h, labels: l.cpuSystem, value: system)
+            metrics.append(h, labels: l.cpuUser, value: user)
         }
         if let h = metrics.family("namedprocess_namegroup_memory_bytes", help: "number of bytes of memory in use", type: .gauge) {
-            metrics.append(h, labels: with("memtype", "resident"), value: resident)
-            metrics.append(h, labels: with("memtype", "swapped"), value: swapped)
-            metrics.append(h, labels: with("memtype", "virtual"), value: virtualBytes)
+            metrics.append(h, labels: l.memoryResident, value: resident)
+            metrics.append(h, labels: l.memorySwapped, value: swapped)
+            metrics.append(h, labels: l.memoryVirtual, value: virtualBytes)
         }
-        metrics.add("namedprocess_namegroup_open_filedesc", help: "number of open file descriptors for this group", type: .gauge, labels: group, value: openFiles)
+        metrics.add("namedprocess_namegroup_open_filedesc", help: "number of open file descriptors for this group", type: .gauge, labels: l.group, value: openFiles)
         metrics.add("namedprocess_namegroup_worst_fd_ratio", help: "the worst (closest to 1) ratio between open fds and max fds among all procs in this group",
-                    type: .gauge, labels: group, value: worstRatio)
-        metrics.add("namedprocess_namegroup_num_threads", help: "Number of threads", type: .gauge, labels: group, value: threads)
-        metrics.add("namedprocess_namegroup_minor_page_faults_total", help: "Minor page faults", type: .counter, labels: group, value: minor)
-        metrics.add("namedprocess_namegroup_major_page_faults_total", help: "Major page faults", type: .counter, labels: group, value: major)
+                    type: .gauge, labels: l.group, value: worstRatio)
+        metrics.add("namedprocess_namegroup_num_threads", help: "Number of threads", type: .gauge, labels: l.group, value: threads)
+        metrics.add("namedprocess_namegroup_minor_page_faults_total", help: "Minor page faults", type: .counter, labels: l.group, value: minor)
+        metrics.add("namedprocess_namegroup_major_page_faults_total", help: "Major page faults", type: .counter, labels: l.group, value: major)
         if let oldest {
             metrics.add("namedprocess_namegroup_oldest_start_time_seconds", help: "start time in seconds since 1970/01/01 of oldest process in group",
-                        type: .gauge, labels: group, value: oldest)
+                        type: .gauge, labels: l.group, value: oldest)
         }
         if let h = metrics.family("namedprocess_namegroup_states", help: "Number of processes in states Running, Sleeping, Waiting, Zombie, or Other", type: .gauge) {
-            for state in Self.stateNames { metrics.append(h, labels: with("state", state), value: states[state] ?? 0) }
+            for (state, labels) in zip(Self.stateNames, l.states) { metrics.append(h, labels: labels, value: states[state] ?? 0) }
         }
         return metrics
+    }
+}
+
+/// The sorted label sets of one process group's series.
+struct GroupLabels: Sendable {
+    let group, cpuSystem, cpuUser, memoryResident, memorySwapped, memoryVirtual: [LabelPair]
+    /// In `GroupTotals.stateNames` order.
+    let states: [[LabelPair]]
+
+    init(group name: String, labels: CheckLabels) {
+        let groupname = LabelPair("groupname", name)
+        func with(_ label: String, _ value: String) -> [LabelPair] { labels.with([groupname, LabelPair(label, value)]) }
+        group = labels.with([groupname])
+        cpuSystem = with("mode", "system")
+        cpuUser = with("mode", "user")
+        memoryResident = with("memtype", "resident")
+        memorySwapped = with("memtype", "swapped")
+        memoryVirtual = with("memtype", "virtual")
+        states = GroupTotals.stateNames.map { with("state", $0) }
     }
 }
 

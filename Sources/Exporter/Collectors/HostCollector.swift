@@ -47,9 +47,15 @@ struct CollectorParseError: Error, CustomStringConvertible {
     var description: String { "\(path): \(detail)" }
 }
 
-/// The host collectors Ember implements, by node_exporter name.
+/// The host collectors Ember implements, by node_exporter name: node_exporter 1.5's
+/// default set on Linux, less the ones for specific hardware or filesystems (bcache,
+/// bonding, btrfs, cpufreq, dmi, edac, fibrechannel, hwmon, infiniband, ipvs, mdadm,
+/// nfs, nfsd, nvme, powersupplyclass, rapl, schedstat, tapestats, thermal_zone, xfs,
+/// zfs) and systemd, whose units Ember covers with service checks.
 public enum HostCollectorName: String, Sendable, Hashable, CaseIterable, Comparable {
-    case cpu, diskstats, filesystem, loadavg, meminfo, netdev, pressure, stat, textfile, time, uname
+    case arp, conntrack, cpu, diskstats, entropy, filefd, filesystem, loadavg, meminfo, netclass, netdev, netstat, os, pressure,
+         selinux, sockstat, softnet, stat, textfile, time, timex, uname, vmstat
+    case udpQueues = "udp_queues"
 
     public static func < (a: HostCollectorName, b: HostCollectorName) -> Bool { a.rawValue < b.rawValue }
 }

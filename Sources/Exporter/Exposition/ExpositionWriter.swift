@@ -83,6 +83,13 @@ public enum ExpositionWriter {
 
     /// Escapes `\` and newline, and `"` inside label values (text format 0.0.4 rules).
     static func appendEscaped(_ s: String, quotes: Bool, to out: inout [UInt8]) {
+        // Nearly every value needs no escaping: copy it in one go.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") || (quotes && $0 == UInt8(ascii: "\"")) }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true { return }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])

@@ -62,7 +62,7 @@ public struct MetricSet: Sendable {
     /// with a different TYPE yields nil and is recorded in `conflicts`, as client_golang
     /// refuses inconsistent descriptors.
     public mutating func family(_ name: String, help: String, type: MetricType) -> FamilyHandle? {
-        if let i = index[name] {
+        if let i = position(of: name) {
             if families[i].type != type {
                 conflicts.append(name)
                 return nil
@@ -70,8 +70,23 @@ public struct MetricSet: Sendable {
             return FamilyHandle(index: i)
         }
         families.append(MetricFamily(name: name, help: help, type: type))
-        index[name] = families.count - 1
+        if families.count > Self.linearLimit {
+            if index.isEmpty {
+                for (i, f) in families.enumerated() { index[f.name] = i }
+            } else {
+                index[name] = families.count - 1
+            }
+        }
         return FamilyHandle(index: families.count - 1)
+    }
+
+    /// Sets this small (a check's own families) are searched by comparing names, which
+    /// is cheaper than hashing them; larger ones (a whole page) keep a dictionary.
+    static let linearLimit = 8
+
+    private func position(of name: String) -> Int? {
+        if families.count <= Self.linearLimit { return families.firstIndex { $0.name == name } }
+        return index[name]
     }
 
     /// Appends a sample named like its family.
@@ -115,7 +130,7 @@ public struct MetricSet: Sendable {
 
     /// The family called `name`, if declared.
     public subscript(name: String) -> MetricFamily? {
-        index[name].map { families[$0] }
+        position(of: name).map { families[$0] }
     }
 }
 

@@ -55,7 +55,8 @@ final class HostSnapshot: Sendable {
         owners.withLock { cached in
             if let cached { return cached }
             var wanted = Set<UInt64>()
-            for proto in [SocketProtocol.tcp, .udp] {
+            // Only the protocols some port check watches: a UDP dump walks every UDP socket.
+            for proto in [SocketProtocol.tcp, .udp] where watchedPorts.contains(where: { $0.proto == proto }) {
                 for s in sockets(proto) where s.inode != 0 && watchedPorts.contains(WatchedPort(proto: proto, port: s.localPort)) {
                     wanted.insert(s.inode)
                 }

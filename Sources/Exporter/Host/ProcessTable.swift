@@ -10,8 +10,10 @@ struct ProcessIdentity: Sendable {
     var pid: Int32
     /// /proc/PID/comm, when a check matches on it.
     var comm: String?
+    /// The arguments, split only when a check matches executables (which needs argv[0]).
     var cmdline: [String] = []
-    /// The arguments joined with spaces, as command-line patterns see them.
+    /// The arguments joined with spaces, as command-line patterns see them; empty for
+    /// kernel threads.
     var cmdlineJoined: String = ""
     /// The executable's path; nil when not asked for or unreadable (another user's
     /// process, a kernel thread).
@@ -80,10 +82,15 @@ struct ProcessTable: Sendable {
                 entry.comm = comm
             }
             if fields.contains(.cmdline) {
-                guard let cmdline = try? ByteFile.load(dir + "/cmdline", limit: 1 << 20) else { continue }
-                entry.cmdline = cmdline.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-                if entry.cmdline.last == "" { entry.cmdline.removeLast() }
-                entry.cmdlineJoined = entry.cmdline.joined(separator: " ")
+                guard var cmdline = try? ByteFile.load(dir + "/cmdline", limit: 1 << 20) else { continue }
+                if fields.contains(.exe) {
+                    entry.cmdline = cmdline.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                    if entry.cmdline.last == "" { entry.cmdline.removeLast() }
+                }
+                // Arguments end in NUL: drop the last one and turn the others into spaces.
+                if cmdline.last == 0 { cmdline.removeLast() }
+                for i in cmdline.indices where cmdline[i] == 0 { cmdline[i] = UInt8(ascii: " ") }
+                entry.cmdlineJoined = String(decoding: cmdline, as: UTF8.self)
             }
             if fields.contains(.exe) { entry.exe = ByteFile.readLink(dir + "/exe") }
             processes.append(entry)

@@ -57,6 +57,30 @@ enum ByteFile {
         return String(decoding: bytes[..<end], as: UTF8.self)
     }
 
+    /// A small file (a sysfs attribute) relative to an open directory, with trailing
+    /// whitespace removed; nil when it cannot be read. Reads into a stack buffer and
+    /// resolves one path component, which is what makes reading dozens of attributes
+    /// per device cheap.
+    static func readAttribute(directory: Int32, _ name: String) -> String? {
+        let fd = openat(directory, name, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer -> String? in
+            var count = 0
+            while count < buffer.count {
+                let n = read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return nil
+                }
+                if n == 0 { break }
+                count += n
+            }
+            while count > 0, isSpace(buffer[count - 1]) { count -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+        }
+    }
+
     /// Names in a directory, without `.` and `..`; nil when it cannot be opened.
     static func listDirectory(_ path: String) -> [String]? {
         guard let dir = opendir(path) else { return nil }

@@ -98,7 +98,9 @@ final class SearchRegex: Sendable, CustomStringConvertible {
             while offset <= last {
                 guard let hit = memchr(base + offset, Int32(pattern[0]), last - offset + 1) else { return false }
                 let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + at, pattern.baseAddress!, n) == 0 { return true }
+                // Common first bytes hit often; the last byte rules most of them out
+                // without a call to memcmp.
+                if base[at + n - 1] == pattern[n - 1], memcmp(base + at, pattern.baseAddress!, n) == 0 { return true }
                 offset = at + 1
             }
             return false

@@ -78,24 +78,93 @@ final class WorkerPool: Sendable {
         let once = ResumeOnce<T?>()
         return await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
             once.install(continuation)
-            var timer: Task<Void, Never>? = nil
-            if let deadline {
-                timer = Task.detached {
-                    try? await Task.sleep(until: deadline, clock: .continuous)
-                    if !Task.isCancelled { once.resume(nil) }
-                }
-            }
-            let timerHandle = timer
-            submit {
+            let alarm = deadline.map { timers.schedule($0) { once.resume(nil) } }
+            submit { [timers] in
                 let value = body()
-                timerHandle?.cancel()
+                if let alarm { timers.cancel(alarm) }
                 once.resume(value)
             }
         }
     }
+
+    private let timers = DeadlineTimers()
 }
 
-/// Resumes a continuation at most once, whichever of the job or its timer finishes first.
+/// Deadlines of pool jobs, watched by one thread rather than a sleeping task per job:
+/// jobs nearly always finish first, and a task per job would cost several
+/// scheduler hops on every scrape. The thread starts on demand and exits when idle.
+final class DeadlineTimers: Sendable {
+    private final class State: @unchecked Sendable {
+        // Guarded by `condition`.
+        var entries: [(id: UInt64, deadline: ContinuousClock.Instant, fire: @Sendable () -> Void)] = []
+        var nextID: UInt64 = 0
+        var threadRunning = false
+    }
+
+    private let condition = NSCondition()
+    private let state = State()
+    private let idleExit: Duration = .seconds(30)
+
+    /// Calls `fire` at `deadline` unless cancelled first; returns the id to cancel with.
+    func schedule(_ deadline: ContinuousClock.Instant, fire: @escaping @Sendable () -> Void) -> UInt64 {
+        condition.lock()
+        defer { condition.unlock() }
+        state.nextID += 1
+        let id = state.nextID
+        let earliest = state.entries.map(\.deadline).min()
+        state.entries.append((id, deadline, fire))
+        if !state.threadRunning {
+            state.threadRunning = true
+            let thread = Thread { [self] in self.watch() }
+            thread.name = "ember-deadlines"
+            thread.stackSize = 256 << 10
+            thread.start()
+        } else if earliest.map({ deadline < $0 }) ?? true {
+            // Only an earlier deadline than the one being waited for needs a wakeup.
+            condition.signal()
+        }
+        return id
+    }
+
+    func cancel(_ id: UInt64) {
+        condition.lock()
+        state.entries.removeAll { $0.id == id }
+        condition.unlock()
+    }
+
+    private func watch() {
+        condition.lock()
+        var idleSince: ContinuousClock.Instant?
+        while true {
+            let now = ContinuousClock.now
+            guard let earliest = state.entries.map(\.deadline).min() else {
+                if let since = idleSince, now - since >= idleExit {
+                    state.threadRunning = false
+                    condition.unlock()
+                    return
+                }
+                if idleSince == nil { idleSince = now }
+                _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(idleExit)))
+                continue
+            }
+            idleSince = nil
+            if earliest <= now {
+                let due = state.entries.filter { $0.deadline <= now }
+                state.entries.removeAll { $0.deadline <= now }
+                condition.unlock()
+                for entry in due { entry.fire() }
+                condition.lock()
+                continue
+            }
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Self.seconds(now.duration(to: earliest))))
+        }
+    }
+
+    private static func seconds(_ d: Duration) -> TimeInterval {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}
+
 final class ResumeOnce<T: Sendable>: Sendable {
     private let state = Mutex<(CheckedContinuation<T, Never>?, Bool)>((nil, false))
 
