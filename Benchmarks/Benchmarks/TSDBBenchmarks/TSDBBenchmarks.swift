@@ -15,50 +15,33 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("TSDB append, 10k series x 100 samples per commit",
               configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput, .peakMemoryResident],
                                    scalingFactor: .mega, maxIterations: 3)) { b in
-        let dir = BenchData.scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let db = try TSDB.open(directory: dir)
-        defer { try? db.close() }
-        var refs = [SeriesRef](repeating: 0, count: seriesCount)
-        var t: Int64 = 1_700_000_000_000
-        b.startMeasurement()
         // With the mega scaling factor one iteration is 1 M samples: 100 commits,
         // each carrying one sample of every one of the 10,000 series.
-        for _ in 0..<(b.scaledIterations.count / (seriesCount * 100)) {
-            for _ in 0..<100 {
+        try BenchData.appendRounds(b, labels: labels) { db, refs, t in
+            for step in 0..<100 {
+                let ts = t + Int64(step) * 15_000
                 let app = db.appender()
-                for i in 0..<seriesCount {
-                    refs[i] = try app.append(ref: refs[i], labels: labels[i], t: t, v: Double(t % 1000) + Double(i))
+                for i in labels.indices {
+                    refs[i] = try app.append(ref: refs[i], labels: labels[i], t: ts, v: Double(ts % 1000) + Double(i))
                 }
                 try app.commit()
-                t += 15_000
             }
         }
-        b.stopMeasurement()
     }
 
     Benchmark("TSDB append, 10k series x 100 samples each in one commit",
               configuration: .init(metrics: [.wallClock, .cpuTotal, .throughput],
                                    scalingFactor: .mega, maxIterations: 3)) { b in
-        let dir = BenchData.scratchDirectory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let db = try TSDB.open(directory: dir)
-        defer { try? db.close() }
-        var refs = [SeriesRef](repeating: 0, count: seriesCount)
-        var t: Int64 = 1_700_000_000_000
-        b.startMeasurement()
-        for _ in 0..<(b.scaledIterations.count / (seriesCount * 100)) {
+        try BenchData.appendRounds(b, labels: labels) { db, refs, t in
             let app = db.appender()
-            for i in 0..<seriesCount {
-                for k in 0..<100 {
-                    let ts = t + Int64(k) * 15_000
+            for i in labels.indices {
+                for step in 0..<100 {
+                    let ts = t + Int64(step) * 15_000
                     refs[i] = try app.append(ref: refs[i], labels: labels[i], t: ts, v: Double(ts % 1000) + Double(i))
                 }
             }
             try app.commit()
-            t += 100 * 15_000
         }
-        b.stopMeasurement()
     }
 
     Benchmark("TSDB head memory per active series (100k series)",
@@ -148,6 +131,24 @@ enum BenchData {
     }
 
     static func labels(count: Int) -> [Labels] { (0..<count).map(label) }
+
+    /// Opens a scratch store and measures `round` (100 samples of every series
+    /// from time `t`) as often as the scaled iteration count asks.
+    static func appendRounds(_ b: Benchmark, labels: [Labels],
+                             _ round: (TSDB, inout [SeriesRef], Int64) throws -> Void) throws {
+        let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try TSDB.open(directory: dir)
+        defer { try? db.close() }
+        var refs = [SeriesRef](repeating: 0, count: labels.count)
+        var t: Int64 = 1_700_000_000_000
+        b.startMeasurement()
+        for _ in 0..<(b.scaledIterations.count / (labels.count * 100)) {
+            try round(db, &refs, t)
+            t += 100 * 15_000
+        }
+        b.stopMeasurement()
+    }
 
     static func scratchDirectory() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("ember-bench-\(UUID().uuidString)").path
