@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// A JSON value that keeps object keys in the order written, so payloads read
 /// like Alertmanager's (Go marshals struct fields in declaration order).
@@ -86,7 +87,7 @@ func rfc3339(_ date: Date) -> String {
     let fraction = micros - seconds * 1_000_000
     let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
     let secOfDay = seconds - days * 86400
-    let (y, m, d) = civilFromDays(days)
+    let (y, m, d) = CivilDate.fromDays(days)
     var s = String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", y, m, d, secOfDay / 3600, secOfDay / 60 % 60, secOfDay % 60)
     if fraction > 0 {
         var frac = String(format: "%06lld", fraction)
@@ -108,19 +109,6 @@ func apiTimestamp(_ date: Date) -> String {
 /// Go's zero time, as Alertmanager writes an unset endsAt.
 let goZeroTimeString = "0001-01-01T00:00:00Z"
 
-/// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
-private func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
-    let z = z0 + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let y = yoe + era * 400
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (m <= 2 ? y + 1 : y, m, d)
-}
 
 /// Parses RFC 3339 timestamps as Go's time.Parse(RFC3339) accepts them.
 func parseRFC3339(_ text: String) -> Date? {

@@ -227,7 +227,7 @@ extension Evaluator {
             rem += 86_400
             days -= 1
         }
-        let (y, m, d) = civilFromDays(days)
+        let (y, m, d) = CivilDate.fromDays(days)
         switch name {
         case "hour": return Double(rem / 3600)
         case "minute": return Double((rem % 3600) / 60)
@@ -238,10 +238,10 @@ extension Evaluator {
             let w = (days + 4) % 7
             return Double(w < 0 ? w + 7 : w)
         case "day_of_year":
-            return Double(days - daysFromCivil(y, 1, 1) + 1)
+            return Double(days - CivilDate.days(year: y, month: 1, day: 1) + 1)
         default: // days_in_month
-            let next = m == 12 ? daysFromCivil(y + 1, 1, 1) : daysFromCivil(y, m + 1, 1)
-            return Double(next - daysFromCivil(y, m, 1))
+            let next = m == 12 ? CivilDate.days(year: y + 1, month: 1, day: 1) : CivilDate.days(year: y, month: m + 1, day: 1)
+            return Double(next - CivilDate.days(year: y, month: m, day: 1))
         }
     }
 }
@@ -258,25 +258,3 @@ extension Evaluator {
     return a.isNaN || b.isNaN ? .nan : min(a, b)
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-func civilFromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
-    let z = z0 + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let y = yoe + era * 400
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (m <= 2 ? y + 1 : y, m, d)
-}
-
-func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
-    let y = m <= 2 ? y0 - 1 : y0
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
-}
