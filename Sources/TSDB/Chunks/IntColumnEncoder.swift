@@ -54,7 +54,9 @@ struct IntColumnEncoder {
         let firstBits = varintBits(values[0])
         if values.count == 1 { return IntColumnPlan(headerBits: firstBits) }
         var chosen = planResiduals(values, order: 1, withLength: withLength)
-        if values.count > 2 {
+        // Constant first differences (regular timestamps, unchanged values) cost
+        // no payload, and the other orders only add header fields to that.
+        if values.count > 2 && chosen.packing != .constant {
             for order in [2, 0] {
                 let other = planResiduals(values, order: order, withLength: withLength)
                 if other.totalBits < chosen.totalBits { chosen = other }
@@ -138,8 +140,7 @@ struct IntColumnEncoder {
         }
         let gcdBits = 1 + (g > 1 ? uvarintSize(g) * 8 : 0)
         sorted = residuals
-        sorted.sort()
-        let median = sorted[sorted.count / 2]
+        let median = Self.select(&sorted, rank: sorted.count / 2)
         var candidates: [IntColumnPlan] = []
         let width = bitWidth(UInt64(bitPattern: hi &- lo))
         candidates.append(candidate(common, .frameOfReference, base: lo, parameter: width, header: 7,
@@ -163,6 +164,34 @@ struct IntColumnEncoder {
         }
         // Frame of reference always applies, so there is a candidate.
         return best ?? common
+    }
+
+    /// The element that would be at `rank` if `values` were sorted (Hoare's
+    /// quickselect, middle pivot): the median without sorting the whole column.
+    /// Reorders `values`.
+    static func select(_ values: inout [Int64], rank: Int) -> Int64 {
+        var lo = 0, hi = values.count - 1
+        while lo < hi {
+            let pivot = values[lo + (hi - lo) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j {
+                    values.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if rank <= j {
+                hi = j
+            } else if rank >= i {
+                lo = i
+            } else {
+                return values[rank]
+            }
+        }
+        return values[rank]
     }
 
     /// Slope of the line through the first and last value (wrapping),
