@@ -77,6 +77,12 @@ struct ColumnarEncoder {
         var maxDigits = -1
         var histogram = [Int](repeating: 0, count: ValueKind.maxDecimalDigits + 1)
         for (i, v) in values.enumerated() {
+            // Gauges often repeat their last value: reuse its answer.
+            if i > 0 && v.bitPattern == values[i - 1].bitPattern {
+                digits[i] = digits[i - 1]
+                if digits[i] >= 0 { histogram[Int(digits[i])] += 1 }
+                continue
+            }
             guard let d = Self.minimalDecimalDigits(v) else { continue }
             digits[i] = Int8(d)
             maxDigits = max(maxDigits, d)
@@ -111,7 +117,9 @@ struct ColumnarEncoder {
         var plan = ValuePlan(kind: .decimal(digits: scale), bits: 4)
         plan.integers.reserveCapacity(values.count)
         for (i, v) in values.enumerated() {
-            if digits[i] >= 0, Int(digits[i]) <= scale, let m = Self.scaledInteger(v, digits: scale) {
+            if i > 0, v.bitPattern == values[i - 1].bitPattern, plan.exceptions.last != i - 1, let m = plan.integers.last {
+                plan.integers.append(m)
+            } else if digits[i] >= 0, Int(digits[i]) <= scale, let m = Self.scaledInteger(v, digits: scale) {
                 plan.integers.append(m)
             } else {
                 plan.bits += uvarintSize(UInt64(i - (plan.exceptions.last ?? -1) - 1)) * 8 + 64
