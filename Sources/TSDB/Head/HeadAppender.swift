@@ -12,6 +12,12 @@ final class HeadAppender: Appender {
     /// Series this appender holds a pending mark on (one entry per mark).
     private var touched: [MemSeries] = []
     private var finished = false
+    /// The series of the previous append while its samples keep coming (a
+    /// backfill, a batch per series): its next samples are checked against
+    /// `staged[runIndex]` without the head lock. The commit re-checks every
+    /// sample against the committed state anyway.
+    private var runRef: SeriesRef = 0
+    private var runIndex = 0
 
     init(db: TSDB, head: Head) {
         self.db = db
@@ -30,6 +36,17 @@ final class HeadAppender: Appender {
     func append(ref: SeriesRef, labels: Labels, t: Timestamp, v: Double) throws -> SeriesRef {
         guard !finished else { throw TSDBError.appenderFinished }
         let bits = v.bitPattern
+        if ref != 0 && ref == runRef {
+            let previous = staged[runIndex]
+            let outcome = Head.check(t: t, bits: bits, lastTime: previous.t, lastBits: previous.v.bitPattern)
+            if case .appended = outcome {
+                runIndex = staged.count
+                staged.append(StagedSample(series: previous.series, t: t, v: v))
+            } else if let error = head.count(outcome) {
+                throw error
+            }
+            return ref
+        }
         var found: MemSeries?
         if ref != 0 {
             head.lock.lock()
@@ -41,17 +58,30 @@ final class HeadAppender: Appender {
             head.lock.lock()
         }
         let series = found.unsafelyUnwrapped
+        endRunLocked()
         let outcome = stageLocked(series, t: t, bits: bits)
         head.lock.unlock()
         switch outcome {
         case .appended:
             staged.append(StagedSample(series: series, t: t, v: v))
+            runRef = Head.ref(of: series)
+            runIndex = staged.count - 1
         case .duplicateIgnored:
             break
         case .outOfOrder, .duplicateTimestamp:
             if let error = head.count(outcome) { throw error }
         }
         return Head.ref(of: series)
+    }
+
+    /// Points the run's series at its newest staged sample, which the lock-free
+    /// appends did not record on the shared series. Caller holds the head lock.
+    @inline(__always)
+    private func endRunLocked() {
+        guard runRef != 0 else { return }
+        let series = staged[runIndex].series
+        if series.stagedBy == id { series.stagedIndex = Int32(truncatingIfNeeded: runIndex) }
+        runRef = 0
     }
 
     /// Checks a sample against the series' newest (committed or staged by this
