@@ -162,7 +162,7 @@ enum ScriptParser {
     }
 
     private static func parseScalarLine(_ s: String) -> Double? {
-        if let v = SeriesLineParser.parseScriptNumber(s) { return v }
+        if let v = SeriesValues.number(s) { return v }
         let lower = s.lowercased()
         if lower.hasPrefix("0x") || lower.hasPrefix("-0x") || lower.hasPrefix("+0x") {
             let neg = lower.hasPrefix("-")

@@ -1,12 +1,7 @@
 import Model
 
 /// One position of a value sequence in a test script.
-enum ScriptValue: Equatable {
-    case omitted
-    case float(Double)
-    /// A native-histogram literal; Ember's runner only records that it was there.
-    case histogram
-}
+typealias ScriptValue = SeriesValues.Value
 
 /// A parsed `metric values...` line of a test script.
 struct SeriesLine {
@@ -96,100 +91,10 @@ enum SeriesLineParser {
 
     /// Expands the value sequence items into positions.
     static func parseValues(_ text: Substring, line: Int) throws(ScriptError) -> [ScriptValue] {
-        var out: [ScriptValue] = []
-        for item in splitItems(text) {
-            try expand(item, into: &out, line: line)
+        do {
+            return try SeriesValues.expand(text)
+        } catch {
+            throw ScriptError(line: line, message: "bad value \"\(error.item)\"")
         }
-        return out
-    }
-
-    /// Splits on white space, keeping `{{ ... }}` groups (which contain spaces) together.
-    static func splitItems(_ text: Substring) -> [String] {
-        var items: [String] = []
-        var current = ""
-        var depth = 0
-        var prev: Character = " "
-        for ch in text {
-            if ch == "{" && prev == "{" { depth += 1 }
-            if ch == "}" && prev == "}" && depth > 0 { depth -= 1 }
-            if (ch == " " || ch == "\t") && depth == 0 {
-                if !current.isEmpty { items.append(current) }
-                current = ""
-            } else {
-                current.append(ch)
-            }
-            prev = ch
-        }
-        if !current.isEmpty { items.append(current) }
-        return items
-    }
-
-    private static func expand(_ item: String, into out: inout [ScriptValue], line: Int) throws(ScriptError) {
-        if item == "_" { out.append(.omitted); return }
-        if item.hasPrefix("_x") {
-            guard let n = Int(item.dropFirst(2)) else { throw ScriptError(line: line, message: "bad item \"\(item)\"") }
-            out += [ScriptValue](repeating: .omitted, count: n)
-            return
-        }
-        if item == "stale" { out.append(.float(StaleNaN.value)); return }
-        if item.hasPrefix("{{") {
-            var count = 1
-            if let x = item.range(of: "}}x", options: .backwards), let n = Int(item[x.upperBound...]) { count = n + 1 }
-            out += [ScriptValue](repeating: .histogram, count: count)
-            return
-        }
-        if let v = parseScriptNumber(item) { out.append(.float(v)); return }
-        guard let x = item.lastIndex(of: "x"), let times = Int(item[item.index(after: x)...]), times >= 0 else {
-            throw ScriptError(line: line, message: "bad value \"\(item)\"")
-        }
-        let body = item[..<x]
-        var opIndex: String.Index? = nil
-        var i = body.index(after: body.startIndex)
-        while i < body.endIndex {
-            let c = body[i]
-            if c == "+" || c == "-" {
-                let p = body[body.index(before: i)]
-                if p != "e" && p != "E" { opIndex = i }
-            }
-            i = body.index(after: i)
-        }
-        if let op = opIndex {
-            guard let start = parseScriptNumber(String(body[..<op])),
-                  let step = parseScriptNumber(String(body[body.index(after: op)...])) else {
-                throw ScriptError(line: line, message: "bad value \"\(item)\"")
-            }
-            var v = start
-            let inc = body[op] == "-" ? -step : step
-            for _ in 0...times {
-                out.append(.float(v))
-                v += inc
-            }
-        } else {
-            guard let v = parseScriptNumber(String(body)) else { throw ScriptError(line: line, message: "bad value \"\(item)\"") }
-            out += [ScriptValue](repeating: .float(v), count: times + 1)
-        }
-    }
-
-    /// Numbers as the test format allows: decimal, exponent, Inf/NaN with optional sign.
-    static func parseScriptNumber(_ s: String) -> Double? {
-        var t = Substring(s)
-        var sign = 1.0
-        if t.hasPrefix("+") {
-            t = t.dropFirst()
-        } else if t.hasPrefix("-") {
-            sign = -1
-            t = t.dropFirst()
-        }
-        switch t.lowercased() {
-        case "inf", "infinity": return sign * .infinity
-        case "nan": return .nan
-        default: break
-        }
-        guard let first = t.first, first.isNumber || first == "." else { return nil }
-        guard t.allSatisfy({ $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-" || $0 == "_" }) else {
-            return nil
-        }
-        guard let v = Double(t.replacingOccurrences(of: "_", with: "")) else { return nil }
-        return sign * v
     }
 }
