@@ -11,56 +11,21 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
-        .executableTarget(
-            name: "ModelBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "EmberModel", package: "ember"),
-            ],
-            path: "Benchmarks/ModelBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "TSDBBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "EmberModel", package: "ember"),
-                .product(name: "EmberTSDB", package: "ember"),
-            ],
-            path: "Benchmarks/TSDBBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "ScraperBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "EmberModel", package: "ember"),
-                .product(name: "EmberScraper", package: "ember"),
-            ],
-            path: "Benchmarks/ScraperBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "PromQLBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "EmberModel", package: "ember"),
-                .product(name: "EmberTSDB", package: "ember"),
-                .product(name: "EmberPromQL", package: "ember"),
-            ],
-            path: "Benchmarks/PromQLBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
-        .executableTarget(
-            name: "RulesBenchmarks",
-            dependencies: [
-                .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "EmberModel", package: "ember"),
-                .product(name: "EmberPromQL", package: "ember"),
-                .product(name: "EmberRules", package: "ember"),
-            ],
-            path: "Benchmarks/RulesBenchmarks",
-            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        benchmark("ModelBenchmarks", ["EmberModel"]),
+        benchmark("TSDBBenchmarks", ["EmberModel", "EmberTSDB"]),
+        benchmark("ScraperBenchmarks", ["EmberModel", "EmberScraper"]),
+        benchmark("PromQLBenchmarks", ["EmberModel", "EmberTSDB", "EmberPromQL"]),
+        benchmark("RulesBenchmarks", ["EmberModel", "EmberPromQL", "EmberRules"]),
     ]
 )
+
+/// A package-benchmark executable in Benchmarks/<name> using Ember's `products`.
+func benchmark(_ name: String, _ products: [String]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [.product(name: "Benchmark", package: "benchmark")]
+            + products.map { .product(name: $0, package: "ember") },
+        path: "Benchmarks/\(name)",
+        plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    )
+}
