@@ -40,7 +40,7 @@ struct ColumnarEncoder {
     mutating func encode(times: [Int64], values: [Double]) -> [UInt8] {
         var w = BitWriter(capacity: 16 + values.count)
         w.writeUVarint(UInt64(times.count))
-        let timePlan = ints.plan(times, withLength: true)
+        let timePlan = ints.plan(times, withLength: true, column: .timestamps)
         ints.write(times, plan: timePlan, withLength: true, to: &w)
         let plan = planValues(values)
         w.write(plan.kind.rawValue, 4)
@@ -152,10 +152,12 @@ struct ColumnarEncoder {
     @inline(__always)
     static func scaledInteger(_ v: Double, digits: Int) -> Int64? {
         let power = ValueKind.powersOfTen[digits]
-        let scaled = (v * power).rounded()
+        let scaled = v * power
         // Beyond 2^53 integers are no longer exact doubles; this also drops NaN and infinities.
         guard abs(scaled) < 9_007_199_254_740_992 else { return nil }
-        let m = Int64(scaled)
+        // Round half away from zero by truncation: `rounded()` is a libm call
+        // here. A value this misrounds fails the exact check below anyway.
+        let m = Int64(scaled + (scaled < 0 ? -0.5 : 0.5))
         return (Double(m) / power).bitPattern == v.bitPattern ? m : nil
     }
 }

@@ -78,6 +78,12 @@ public struct HeadChunk: @unchecked Sendable {
         return ChunkIterator(uncheckedEncoding: .xor, storage: storage, byteCount: stream.byteCount)
     }
 
+    /// Calls `body` with the XOR-encoded bytes in place (empty when no sample was appended).
+    func withStreamBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        guard let storage = stream.storage else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return withExtendedLifetime(storage) { body(UnsafeRawBufferPointer(start: storage.elements, count: stream.byteCount)) }
+    }
+
     /// The XOR-encoded bytes (a Prometheus-compatible chunk).
     public var bytes: [UInt8] {
         guard let storage = stream.storage else { return [0, 0] }
