@@ -175,8 +175,7 @@ public final class TSDB: Storage, @unchecked Sendable {
             }
             var segment = wal.segment
             if !staged.isEmpty || !newSeries.isEmpty {
-                let samples = staged.map { WALSample(id: $0.series.id, t: $0.t, v: $0.v) }
-                samples.withUnsafeBufferPointer { WALFormat.encode(series: newSeries, samples: $0, into: &encodeBuffer) }
+                staged.withUnsafeBufferPointer { WALFormat.encode(series: newSeries, samples: $0, into: &encodeBuffer) }
                 segment = try wal.write(encodeBuffer.bytes)
             }
             head.applyCommit(staged, touched: touched, walSegment: segment)

@@ -14,6 +14,27 @@ import Testing
                                 continuing: Castagnoli.checksum(UnsafeRawBufferPointer(rebasing: raw[..<500])))
         }
         #expect(whole == chained)
+        bytes.withUnsafeBytes { raw in
+            #expect(Castagnoli.tableChecksum(raw) == whole)
+            #expect(Castagnoli.tableChecksum(UnsafeRawBufferPointer(rebasing: raw[..<9])) == Castagnoli.checksum(UnsafeRawBufferPointer(rebasing: raw[..<9])))
+        }
+    }
+
+    /// The CPU instruction (when present) and the tables agree at every
+    /// length and alignment, including the tails shorter than a word.
+    @Test func crc32cInstructionAgreesWithTheTables() {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes.withUnsafeBytes { raw in
+            for start in 0..<9 {
+                for length in [0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 1000, 4000] {
+                    let slice = UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)])
+                    let seed = UInt32.random(in: 0...UInt32.max, using: &generator)
+                    #expect(Castagnoli.checksum(slice, continuing: seed) == Castagnoli.tableChecksum(slice, continuing: seed),
+                            "start \(start), length \(length)")
+                }
+            }
+        }
     }
 
     @Test func walCommitRecordRoundTripsAndNamesDamage() throws {

@@ -82,7 +82,10 @@ extension Head {
             // as much as encoding the sample.
             var appended = 0
             for staged in samples {
-                let outcome = applyLocked(staged.series, t: staged.t, v: staged.v, walSegment: segment)
+                // The appender's `touched` list keeps the series alive: borrow it without a retain and release per sample.
+                let outcome = Unmanaged.passUnretained(staged.series)._withUnsafeGuaranteedRef {
+                    applyLocked($0, t: staged.t, v: staged.v, walSegment: segment)
+                }
                 if case .appended = outcome { appended += 1 } else { count(outcome) }
             }
             stats.samplesAppended.add(appended)
@@ -236,11 +239,13 @@ final class ReplayLookup {
 }
 
 /// A sample staged by an appender until commit.
-struct StagedSample {
+struct StagedSample: WALSampleFields {
     /// Unowned: the appender's `touched` list holds every staged series
     /// strongly until the commit or rollback, and a retain plus a release per
     /// staged sample was a tenth of the append path's time.
     unowned(unsafe) let series: MemSeries
     let t: Int64
     let v: Double
+
+    var id: UInt64 { series.id }
 }

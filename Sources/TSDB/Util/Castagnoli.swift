@@ -1,7 +1,18 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli polynomial, reflected 0x82F63B78), the checksum of WAL
-/// records and chunk-file entries. Slicing-by-8 tables: about eight times
-/// faster than the bytewise loop, and no hardware intrinsics needed.
+/// records and chunk-file entries. The CPU's CRC-32C instruction when it has
+/// one (a sixth of the WAL encoding time went to the tables); otherwise
+/// slicing-by-8 tables, about eight times faster than the bytewise loop.
 enum Castagnoli {
+    static let hardwareAvailable = ember_crc32c_hardware_available() != 0
+
+    /// The checksum of `bytes`, continuing from `crc` (0 to start).
+    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard hardwareAvailable, let base = bytes.baseAddress else { return tableChecksum(bytes, continuing: crc) }
+        return ~ember_crc32c_hardware(~crc, base, bytes.count)
+    }
+
     private static let tables: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 8 * 256)
         for i in 0..<256 {
@@ -19,8 +30,8 @@ enum Castagnoli {
         return t
     }()
 
-    /// The checksum of `bytes`, continuing from `crc` (0 to start).
-    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    /// The table-driven checksum: the fallback, and the reference tests compare the instruction with.
+    static func tableChecksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var c = ~crc
         guard var p = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return crc }
         var n = bytes.count

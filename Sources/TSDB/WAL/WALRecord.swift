@@ -1,10 +1,18 @@
 import Model
 
 /// One sample as the WAL stores it: series id, timestamp, value.
-struct WALSample {
+struct WALSample: WALSampleFields {
     var id: UInt64
     var t: Int64
     var v: Double
+}
+
+/// What the WAL stores of a sample; the commit path encodes its staged
+/// samples directly instead of copying them into `WALSample`s first.
+protocol WALSampleFields {
+    var id: UInt64 { get }
+    var t: Int64 { get }
+    var v: Double { get }
 }
 
 /// A series definition logged before its first samples.
@@ -46,7 +54,7 @@ enum WALFormat {
     }
 
     /// Encodes `commit` as a complete record (header included) into `out`.
-    static func encode(series: [WALSeries], samples: UnsafeBufferPointer<WALSample>, into out: inout DiskBuffer) {
+    static func encode<Sample: WALSampleFields>(series: [WALSeries], samples: UnsafeBufferPointer<Sample>, into out: inout DiskBuffer) {
         out.reset()
         out.putByte(commitRecord)
         out.putUInt32(0)
@@ -64,11 +72,7 @@ enum WALFormat {
         if let first = samples.first {
             out.putUvarint(first.id)
             out.putVarint(first.t)
-            for s in samples {
-                out.putVarint(Int64(bitPattern: s.id &- first.id))
-                out.putVarint(s.t &- first.t)
-                out.putUInt64(s.v.bitPattern)
-            }
+            encodeSamples(samples, base: first, into: &out)
         }
         let payloadLength = out.count - recordHeaderSize
         out.setUInt32(UInt32(payloadLength), at: 1)
@@ -77,6 +81,46 @@ enum WALFormat {
             return Castagnoli.checksum(UnsafeRawBufferPointer(rebasing: raw[recordHeaderSize...]), continuing: typeCRC)
         }
         out.setUInt32(crc, at: 5)
+    }
+
+    /// Samples per block of `encodeSamples`; at most 28 bytes each, so a
+    /// block's scratch space stays in L1.
+    private static let sampleBlock = 1024
+
+    /// Writes the sample entries block by block into scratch space with
+    /// plain stores, then appends each block at once: appending byte by byte
+    /// to the array checked capacity and uniqueness for every byte.
+    private static func encodeSamples<Sample: WALSampleFields>(_ samples: UnsafeBufferPointer<Sample>, base: Sample, into out: inout DiskBuffer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: sampleBlock * 28) { scratch in
+            guard let start = scratch.baseAddress else { return }
+            var i = 0
+            while i < samples.count {
+                let end = min(samples.count, i + sampleBlock)
+                var p = start
+                for s in samples[i..<end] {
+                    p = putVarint(Int64(bitPattern: s.id &- base.id), at: p)
+                    p = putVarint(s.t &- base.t, at: p)
+                    UnsafeMutableRawPointer(p).storeBytes(of: s.v.bitPattern.littleEndian, as: UInt64.self)
+                    p += 8
+                }
+                out.putBytes(UnsafeRawBufferPointer(start: start, count: p - start))
+                i = end
+            }
+        }
+    }
+
+    /// A zig-zag varint at `p`; returns the position after it.
+    @inline(__always)
+    private static func putVarint(_ v: Int64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var x = UInt64(bitPattern: (v << 1) ^ (v >> 63))
+        var q = p
+        while x >= 0x80 {
+            q.pointee = UInt8(truncatingIfNeeded: x) | 0x80
+            q += 1
+            x >>= 7
+        }
+        q.pointee = UInt8(x)
+        return q + 1
     }
 
     /// Decodes a commit payload (after the header and CRC check).
