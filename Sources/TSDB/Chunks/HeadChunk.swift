@@ -128,7 +128,19 @@ private struct HeadStream: BitSink {
     /// Writes the low `n` bits of `value` after `bitCount`; `reserve` made
     /// room and the bytes there are zero, so bits are OR'ed in.
     mutating func write(_ value: UInt64, _ n: Int) {
-        let bytes = storage.unsafelyUnwrapped.elements
+        let current = storage.unsafelyUnwrapped
+        let bytes = current.elements
+        let byteIndex = bitCount >> 3
+        // One 8-byte read-modify-write when the word fits the buffer (it
+        // usually does: buffers grow with slack); byte by byte otherwise.
+        if n <= 56 && byteIndex &+ 8 <= current.byteCapacity {
+            let shift = UInt64(64 &- (bitCount & 7) &- n)
+            let word = UnsafeMutableRawPointer(bytes + byteIndex)
+            let bits = (value & ((1 &<< UInt64(n)) &- 1)) &<< shift
+            word.storeBytes(of: (UInt64(bigEndian: word.loadUnaligned(as: UInt64.self)) | bits).bigEndian, as: UInt64.self)
+            bitCount &+= n
+            return
+        }
         var left = n
         while left > 0 {
             let used = bitCount & 7

@@ -51,14 +51,24 @@ struct XORValueDecoder {
     /// window fields are impossible (corrupt data).
     @inline(__always)
     mutating func decode(previous: UInt64, from reader: inout BitReader) -> UInt64? {
-        guard reader.readBit() else { return previous }
-        if reader.readBit() {
-            let newLeading = Int(reader.read(5))
-            var significant = Int(reader.read(6))
+        // The control bits and window fields (at most 13 bits) come from one
+        // peek instead of four reads; bits past the end peek as zero, and the
+        // caller's overrun check sees the advanced position.
+        let head = reader.peek(13)
+        if head & 0x1000 == 0 {
+            reader.position &+= 1
+            return previous
+        }
+        if head & 0x0800 == 0 {
+            reader.position &+= 2
+        } else {
+            let newLeading = Int(truncatingIfNeeded: (head >> 6) & 31)
+            var significant = Int(truncatingIfNeeded: head & 63)
             if significant == 0 { significant = 64 }
             guard newLeading + significant <= 64 else { return nil }
             leading = newLeading
             trailing = 64 - newLeading - significant
+            reader.position &+= 13
         }
         return previous ^ (reader.read(64 - leading - trailing) << UInt64(trailing))
     }
