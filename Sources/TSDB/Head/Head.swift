@@ -106,9 +106,21 @@ final class Head: @unchecked Sendable {
     /// The series behind a ref, if it is still in the head. Caller holds the lock.
     @inline(__always)
     func seriesLocked(ref: UInt64) -> MemSeries? {
+        seriesLockedUnretained(ref: ref)?.takeUnretainedValue()
+    }
+
+    /// The same, without a retain: the caller holds the lock, under which
+    /// the slot array keeps the series alive. The append path takes it once
+    /// per sample, where a retain and release pair cost as much as the check.
+    @inline(__always)
+    func seriesLockedUnretained(ref: UInt64) -> Unmanaged<MemSeries>? {
         let slot = Int(ref >> 32) &- 1
-        guard slot >= 0, slot < slots.count, let s = slots[slot], s.id & 0xffff_ffff == ref & 0xffff_ffff else { return nil }
-        return s
+        guard slot >= 0, slot < slots.count else { return nil }
+        return slots.withUnsafeBufferPointer { all -> Unmanaged<MemSeries>? in
+            guard let s = all[slot] else { return nil }
+            let series = Unmanaged.passUnretained(s)
+            return series._withUnsafeGuaranteedRef { $0.id & 0xffff_ffff == ref & 0xffff_ffff } ? series : nil
+        }
     }
 
     /// Adds a series to the maps and postings. Caller holds the lock.

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Model
 import Storage
 
@@ -7,6 +12,9 @@ import Storage
 final class HeadAppender: Appender {
     private let db: TSDB
     private let head: Head
+    /// The head lock's mutex (`head` keeps it alive): locking once per
+    /// sample through the lock object retained and released the object.
+    private let headMutex: UnsafeMutablePointer<pthread_mutex_t>
     private let id: UInt32
     private var staged: [StagedSample] = []
     /// Series this appender holds a pending mark on (one entry per mark).
@@ -22,6 +30,7 @@ final class HeadAppender: Appender {
     init(db: TSDB, head: Head) {
         self.db = db
         self.head = head
+        self.headMutex = head.lock.rawMutex
         id = head.lock.withLock {
             head.nextAppenderID &+= 1
             if head.nextAppenderID == 0 { head.nextAppenderID = 1 }
@@ -47,31 +56,36 @@ final class HeadAppender: Appender {
             }
             return ref
         }
-        var found: MemSeries?
+        var found: Unmanaged<MemSeries>?
         if ref != 0 {
-            head.lock.lock()
-            found = head.seriesLocked(ref: ref)
-            if found == nil { head.lock.unlock() }
+            pthread_mutex_lock(headMutex)
+            found = head.seriesLockedUnretained(ref: ref)
+            if found == nil { pthread_mutex_unlock(headMutex) }
         }
+        // A created series is kept alive by this strong reference until it is staged (and so in `touched`).
+        var created: MemSeries?
         if found == nil {
-            found = try head.getOrCreate(labels)
-            head.lock.lock()
+            created = try head.getOrCreate(labels)
+            found = Unmanaged.passUnretained(created.unsafelyUnwrapped)
+            pthread_mutex_lock(headMutex)
         }
         let series = found.unsafelyUnwrapped
         endRunLocked()
-        let outcome = stageLocked(series, t: t, bits: bits)
-        head.lock.unlock()
+        let (outcome, seriesRef) = series._withUnsafeGuaranteedRef { (stageLocked($0, t: t, bits: bits), Head.ref(of: $0)) }
+        pthread_mutex_unlock(headMutex)
+        withExtendedLifetime(created) {}
         switch outcome {
         case .appended:
+            // Staged, so `touched` holds the series: the borrow stays valid after unlocking.
             staged.append(StagedSample(series: series, t: t, v: v))
-            runRef = Head.ref(of: series)
+            runRef = seriesRef
             runIndex = staged.count - 1
         case .duplicateIgnored:
             break
         case .outOfOrder, .duplicateTimestamp:
             if let error = head.count(outcome) { throw error }
         }
-        return Head.ref(of: series)
+        return seriesRef
     }
 
     /// Points the run's series at its newest staged sample, which the lock-free
@@ -79,8 +93,9 @@ final class HeadAppender: Appender {
     @inline(__always)
     private func endRunLocked() {
         guard runRef != 0 else { return }
-        let series = staged[runIndex].series
-        if series.stagedBy == id { series.stagedIndex = Int32(truncatingIfNeeded: runIndex) }
+        staged[runIndex].series._withUnsafeGuaranteedRef { series in
+            if series.stagedBy == id { series.stagedIndex = Int32(truncatingIfNeeded: runIndex) }
+        }
         runRef = 0
     }
 

@@ -83,7 +83,7 @@ extension Head {
             var appended = 0
             for staged in samples {
                 // The appender's `touched` list keeps the series alive: borrow it without a retain and release per sample.
-                let outcome = Unmanaged.passUnretained(staged.series)._withUnsafeGuaranteedRef {
+                let outcome = staged.series._withUnsafeGuaranteedRef {
                     applyLocked($0, t: staged.t, v: staged.v, walSegment: segment)
                 }
                 if case .appended = outcome { appended += 1 } else { count(outcome) }
@@ -240,12 +240,26 @@ final class ReplayLookup {
 
 /// A sample staged by an appender until commit.
 struct StagedSample: WALSampleFields {
-    /// Unowned: the appender's `touched` list holds every staged series
-    /// strongly until the commit or rollback, and a retain plus a release per
-    /// staged sample was a tenth of the append path's time.
-    unowned(unsafe) let series: MemSeries
+    /// Unretained: the appender's `touched` list holds every staged series
+    /// strongly until the commit or rollback. A retain plus a release per
+    /// staged sample was a tenth of the append path's time; `Unmanaged`
+    /// (rather than `unowned(unsafe)`) lets hot loops borrow the series
+    /// with `_withUnsafeGuaranteedRef` without the compiler adding them back.
+    let series: Unmanaged<MemSeries>
     let t: Int64
     let v: Double
 
-    var id: UInt64 { series.id }
+    init(series: MemSeries, t: Int64, v: Double) {
+        self.series = Unmanaged.passUnretained(series)
+        self.t = t
+        self.v = v
+    }
+
+    init(series: Unmanaged<MemSeries>, t: Int64, v: Double) {
+        self.series = series
+        self.t = t
+        self.v = v
+    }
+
+    var id: UInt64 { series._withUnsafeGuaranteedRef { $0.id } }
 }

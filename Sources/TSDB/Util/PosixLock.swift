@@ -20,6 +20,11 @@ final class PosixLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// The mutex itself, for a hot path that holds the lock object alive by
+    /// other means: calling through the object retains and releases it
+    /// around every lock and unlock.
+    var rawMutex: UnsafeMutablePointer<pthread_mutex_t> { mutex }
+
     @inline(__always) func lock() { pthread_mutex_lock(mutex) }
     @inline(__always) func unlock() { pthread_mutex_unlock(mutex) }
 
