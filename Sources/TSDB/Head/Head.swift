@@ -43,6 +43,10 @@ final class Head: @unchecked Sendable {
     var readers: [Int: UInt64] = [:]
     var nextReaderID = 0
     var nextAppenderID: UInt32 = 0
+    /// About how many samples recent commits staged (a decaying maximum):
+    /// new appenders reserve that much, so a scrape's commit does not grow
+    /// its arrays a dozen times. Guarded by the lock.
+    var commitSizeHint = 0
     /// Reads the value of a series' newest indexed sample (series id, its time).
     var lastValueResolver: ((UInt64, Int64) -> Double?)?
 

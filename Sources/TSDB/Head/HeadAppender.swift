@@ -31,11 +31,14 @@ final class HeadAppender: Appender {
         self.db = db
         self.head = head
         self.headMutex = head.lock.rawMutex
-        id = head.lock.withLock {
+        let (id, hint) = head.lock.withLock {
             head.nextAppenderID &+= 1
             if head.nextAppenderID == 0 { head.nextAppenderID = 1 }
-            return head.nextAppenderID
+            return (head.nextAppenderID, head.commitSizeHint)
         }
+        self.id = id
+        staged.reserveCapacity(hint)
+        touched.reserveCapacity(hint)
     }
 
     deinit {

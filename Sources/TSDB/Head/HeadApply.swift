@@ -89,8 +89,12 @@ extension Head {
                 if case .appended = outcome { appended += 1 } else { count(outcome) }
             }
             stats.samplesAppended.add(appended)
+            commitSizeHint = min(Self.maxCommitSizeHint, max(samples.count, commitSizeHint - commitSizeHint / 8))
         }
     }
+
+    /// Largest reservation a new appender makes up front (1.5 MiB of staged samples).
+    static let maxCommitSizeHint = 65_536
 
     /// Records, while readers are open, what a series looked like before
     /// this commit. A reader needs only the first mark after its own
