@@ -18,6 +18,12 @@ public struct TSDBOptions: Sendable {
     /// ...or when its encoded bytes reach this: bounds head memory per series
     /// (340 keeps the chunk buffer within its 364-byte growth step)...
     public var maxHeadChunkBytes = 340
+    /// A series' first head chunk is cut at a fraction of those limits
+    /// (between half and all of them, fixed per series): series created
+    /// together, as a target's are, then seal at different moments instead of
+    /// all at once, which would buffer every sealed chunk in the same few
+    /// seconds (about 10 MB at 50,000 series) and stall one commit per target.
+    public var staggerFirstChunks = true
     /// ...or when a sample crosses the next multiple of this span (ms), so
     /// chunks of all series share boundaries and an idle series' chunk is
     /// sealed once the head has moved a full span past it.

@@ -79,7 +79,7 @@ public final class TSDB: Storage, @unchecked Sendable {
                                     maxSpan: options.chunkSegmentSpanMilliseconds)
         let head = Head(symbols: opened.symbols, index: opened.index, writer: writer, stats: counters,
                         limits: ChunkLimits(maxSamples: options.maxSamplesPerChunk, maxBytes: options.maxHeadChunkBytes,
-                                            range: options.chunkRangeMilliseconds),
+                                            range: options.chunkRangeMilliseconds, staggerFirst: options.staggerFirstChunks),
                         nextSeriesID: opened.nextSeriesID)
         self.head = head
         if options.verifyChunksOnOpen {

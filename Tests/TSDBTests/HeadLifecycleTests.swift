@@ -63,6 +63,33 @@ import Testing
         #expect(s.walCorruptions == 0 && s.chunkCorruptions == 0 && s.indexCorruptions == 0)
     }
 
+    /// Series created together (a target's) cut their first chunk at
+    /// different sizes, so they do not all seal in the same moment; later
+    /// chunks use the full limit, and nothing is lost either way.
+    @Test func firstChunksOfSeriesCreatedTogetherAreStaggered() throws {
+        let dir = TemporaryDirectory()
+        let db = try TSDB.open(directory: dir.path, options: testOptions {
+            $0.staggerFirstChunks = true
+            $0.maxSamplesPerChunk = 100
+            $0.maxHeadChunkBytes = 100_000
+        })
+        defer { try? db.close() }
+        let series = (0..<64).map { labels(["__name__": "m", "i": "\($0)"]) }
+        try appendGrid(db, series: series, start: 1_000, step: 1_000, count: 260)
+        let chunkSizes = db.head.lock.withLock {
+            db.head.slots.compactMap { $0 }.map { s in s.pendingChunks.map(\.chunk.count) }
+        }
+        #expect(chunkSizes.count == 64)
+        let firsts = chunkSizes.compactMap(\.first)
+        #expect(firsts.count == 64)
+        #expect(firsts.allSatisfy { (50...100).contains($0) }, "\(firsts)")
+        #expect(Set(firsts).count >= 16, "first chunks should spread over the range: \(firsts)")
+        #expect(chunkSizes.allSatisfy { $0.dropFirst().allSatisfy { $0 == 100 } }, "\(chunkSizes)")
+        let read = try readAll(db)
+        #expect(read.count == 64)
+        #expect(read.values.allSatisfy { $0.count == 260 })
+    }
+
     @Test func invalidOptionsAreRejectedClearly() throws {
         let dir = TemporaryDirectory()
         #expect {

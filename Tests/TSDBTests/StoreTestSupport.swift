@@ -28,6 +28,8 @@ func testOptions(_ tweak: (inout TSDBOptions) -> Void = { _ in }) -> TSDBOptions
     o.flushIntervalMilliseconds = 3_600_000
     o.walSyncPolicy = .never
     o.logger.logLevel = .critical
+    // Tests count chunks at exact sizes; the staggering has its own test.
+    o.staggerFirstChunks = false
     tweak(&o)
     return o
 }

@@ -41,6 +41,9 @@ final class MemSeries {
     var pendingAppenders: UInt16 = 0
     /// False after activation from the index until the last value is needed and read.
     var lastValueKnown = true
+    /// A chunk of this series was sealed before (or it came from the index):
+    /// its open chunk is not the first, whose limits are staggered.
+    var sealedBefore: Bool
     /// The series row exists in the index.
     var indexed: Bool
     /// A WAL record defines the series (or the index does, once `indexed`).
@@ -51,6 +54,7 @@ final class MemSeries {
         self.pairs = pairs
         self.indexed = indexed
         self.walLogged = indexed
+        self.sealedBefore = indexed
     }
 
     /// Oldest sample time held in memory (open or pending chunks), or nil.
@@ -64,8 +68,7 @@ final class MemSeries {
     @inline(__always)
     func append(_ t: Int64, _ v: Double, walSegment: Int32, limits: ChunkLimits, writer: ChunkSegmentWriter) -> Bool {
         var sealed = false
-        if chunk.count > 0 && (chunk.count >= limits.maxSamples || chunk.byteCount >= limits.maxBytes
-                                   || t >= limits.windowEnd(of: chunk.minTime)) {
+        if chunk.count > 0 && (limits.isFull(chunk, firstOf: sealedBefore ? nil : id) || t >= limits.windowEnd(of: chunk.minTime)) {
             seal(writer: writer)
             sealed = true
         }
@@ -83,6 +86,7 @@ final class MemSeries {
         let sealed = chunk.seal()
         let ref = writer.append(series: id, chunk: sealed)
         pendingChunks.append(PendingChunk(ref: ref, chunk: sealed, firstWALSegment: chunkFirstWALSegment))
+        sealedBefore = true
         chunk = HeadChunk()
         chunkFirstWALSegment = -1
     }
@@ -102,6 +106,20 @@ struct ChunkLimits {
     /// for series that compress badly.
     var maxBytes: Int
     var range: Int64
+    /// Cut a series' first chunk at a per-series fraction of the limits (see `TSDBOptions.staggerFirstChunks`).
+    var staggerFirst = false
+
+    /// Whether `chunk` has reached its limits; `firstOf` is the series id
+    /// when this is the series' first chunk.
+    @inline(__always)
+    func isFull(_ chunk: HeadChunk, firstOf series: UInt64?) -> Bool {
+        guard staggerFirst, let series else { return chunk.count >= maxSamples || chunk.byteCount >= maxBytes }
+        // A fixed fraction in [1/2, 1] per series, from a multiplicative hash of its id (ids are sequential).
+        let share = Int(truncatingIfNeeded: (series &* 0x9E37_79B9_7F4A_7C15) >> 54) &+ 1024
+        let samples = max(1, maxSamples * share / 2048)
+        let bytes = maxBytes > Int.max / 2048 ? maxBytes : max(1, maxBytes * share / 2048)
+        return chunk.count >= samples || chunk.byteCount >= bytes
+    }
 
     /// End (exclusive) of the aligned window a chunk starting at `minTime` belongs to.
     @inline(__always)
