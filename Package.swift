@@ -34,9 +34,9 @@ var targets: [Target] = [
     .target(name: "Storage", dependencies: ["Model"]),
     .target(name: "HTTPClient", dependencies: ["CCurl"]),
     .target(name: "Config", dependencies: ["Model", yams]),
-    // CRC-32C with the CPU's instruction (WAL records, chunk files).
-    .target(name: "CCRC32C"),
-    .target(name: "TSDB", dependencies: ["Model", "Storage", "CSQLite", "CCRC32C", logging],
+    // CPU instructions for the TSDB: CRC-32C (WAL records, chunk files), prefetch.
+    .target(name: "CIntrinsics"),
+    .target(name: "TSDB", dependencies: ["Model", "Storage", "CSQLite", "CIntrinsics", logging],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
     .target(name: "Scraper", dependencies: ["Model", "Storage", "Config", "HTTPClient", logging]),
     .target(name: "PromQL", dependencies: ["Model", "Storage"]),

@@ -1,3 +1,4 @@
+import CIntrinsics
 import Storage
 
 /// Outcome of applying one committed sample to a series.
@@ -81,12 +82,16 @@ extension Head {
             // Appends are counted once per commit: an atomic add per sample costs
             // as much as encoding the sample.
             var appended = 0
-            for staged in samples {
-                // The appender's `touched` list keeps the series alive: borrow it without a retain and release per sample.
-                let outcome = staged.series._withUnsafeGuaranteedRef {
-                    applyLocked($0, t: staged.t, v: staged.v, walSegment: segment)
+            samples.withUnsafeBufferPointer { samples in
+                for i in samples.indices {
+                    Self.prefetch(samples, after: i)
+                    let staged = samples[i]
+                    // The appender's `touched` list keeps the series alive: borrow it without a retain and release per sample.
+                    let outcome = staged.series._withUnsafeGuaranteedRef {
+                        applyLocked($0, t: staged.t, v: staged.v, walSegment: segment)
+                    }
+                    if case .appended = outcome { appended += 1 } else { count(outcome) }
                 }
-                if case .appended = outcome { appended += 1 } else { count(outcome) }
             }
             stats.samplesAppended.add(appended)
             commitSizeHint = min(Self.maxCommitSizeHint, max(samples.count, commitSizeHint - commitSizeHint / 8))
@@ -95,6 +100,24 @@ extension Head {
 
     /// Largest reservation a new appender makes up front (1.5 MiB of staged samples).
     static let maxCommitSizeHint = 65_536
+
+    /// Prefetches for the samples after `i`. A scrape's commit touches a
+    /// different series per sample, each a cache miss on the series object
+    /// and on its chunk bytes, which the parse of the payload has evicted
+    /// since staging: the series eight samples ahead is requested first,
+    /// and four samples ahead, its object arrived, the chunk bytes it points to.
+    @inline(__always)
+    private static func prefetch(_ samples: UnsafeBufferPointer<StagedSample>, after i: Int) {
+        if i &+ 8 < samples.count {
+            let object = samples[i &+ 8].series.toOpaque()
+            ember_prefetch_for_write(object)
+            ember_prefetch_for_write(object + 64)
+            ember_prefetch_for_write(object + 128)
+        }
+        if i &+ 4 < samples.count {
+            samples[i &+ 4].series._withUnsafeGuaranteedRef { $0.chunk.prefetchForAppend() }
+        }
+    }
 
     /// Records, while readers are open, what a series looked like before
     /// this commit. A reader needs only the first mark after its own

@@ -1,4 +1,4 @@
-import CCRC32C
+import CIntrinsics
 
 /// CRC-32C (Castagnoli polynomial, reflected 0x82F63B78), the checksum of WAL
 /// records and chunk-file entries. The CPU's CRC-32C instruction when it has

@@ -2,7 +2,7 @@
 // these intrinsics, and the WAL and chunk files checksum every byte they
 // write and read. The table version in TSDB/Util/Castagnoli.swift is the
 // fallback and the reference the tests compare against.
-#include "crc32c.h"
+#include "intrinsics.h"
 #include <string.h>
 
 #if defined(__x86_64__)
