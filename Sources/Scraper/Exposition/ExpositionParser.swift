@@ -176,6 +176,21 @@ public struct ExpositionParser {
         }
     }
 
+    /// The labels of raw `name{labels}` bytes as ``withRawSeries(_:)`` gave them
+    /// (from either format), exactly as ``labels()`` built them then; nil for
+    /// bytes that are not a series. For caches that keep the raw bytes only.
+    public static func labels(ofRawSeries raw: UnsafeRawBufferPointer) -> Labels? {
+        // The text format's series syntax accepts every series OpenMetrics does, and
+        // both decode names and values the same way.
+        var line: [UInt8] = []
+        line.reserveCapacity(raw.count + 3)
+        line.append(contentsOf: raw)
+        line.append(contentsOf: " 0\n".utf8)
+        var parser = ExpositionParser(line, format: .prometheusText)
+        guard case .series? = try? parser.next(), parser.rawSeriesRange == 0..<raw.count else { return nil }
+        return parser.labels()
+    }
+
     /// The current series's metric name.
     public func metricName() -> String {
         decoded(series.name, escaped: series.nameEscaped, style: .full)

@@ -10,28 +10,52 @@ import Storage
 ///
 /// It also remembers in which scrape each series was last seen, which is how
 /// vanished series are found for their staleness markers.
+///
+/// Memory: the keys live in one byte arena, and an entry is a few plain
+/// integers. The final labels of a series are kept only until the storage has
+/// given it a ref; from then on samples are appended by ref alone, and the rare
+/// paths that need the labels again (a ref the storage forgot, a handover to a
+/// successor loop) re-derive them from the key, the same way a miss does.
 struct ScrapeCache {
+    /// Trivial (no references), so walking and compacting the entries costs no reference counting.
     struct Entry {
-        var key: [UInt8]
         var hash: Int
-        /// Storage ref; 0 until the first append.
+        /// Offset of the key in `arena`.
+        var keyStart: Int
+        /// Storage ref; 0 until an append returned one.
         var ref: SeriesRef
-        /// Labels after target labels and metric relabeling; nil when relabeling dropped the series.
-        var labels: Labels?
+        /// `ref` before the running scrape touched the entry, to undo a failed scrape.
+        var previousRef: SeriesRef
         /// The scrape iteration that last appended this series.
         var lastSeen: Int
+        /// `lastSeen` before the running scrape touched the entry.
+        var previousSeen: Int
+        var keyCount: UInt32
+        var flags: Flags
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        /// Metric relabeling dropped the series: it is counted as scraped, never appended.
+        static let dropped = Flags(rawValue: 1)
         /// False for samples with explicit timestamps, which get no staleness markers
         /// unless `track_timestamps_staleness` is on.
-        var tracksStaleness: Bool
-        /// `lastSeen` and `ref` before the running scrape touched the entry, to undo a failed scrape.
-        var previousSeen: Int
-        var previousRef: SeriesRef
+        static let tracksStaleness = Flags(rawValue: 2)
+        /// The final labels are in `heldLabels` (the series has no ref yet).
+        static let holdsLabels = Flags(rawValue: 4)
     }
 
     private(set) var entries: [Entry] = []
+    /// Every key, back to back; a compaction rewrites it.
+    private var arena: [UInt8] = []
+    /// Final labels of the entries (by index) that have no storage ref yet.
+    private var heldLabels: [Int: Labels] = [:]
     /// Open-addressing table of entry index + 1 (0 = empty), a power of two in size,
     /// kept at most half full; cheaper per lookup than a Dictionary keyed by hash.
     private var slots = [Int32](repeating: 0, count: 64)
+    /// The entry expected next: a target lists its series in the same order every
+    /// scrape, so the entry after the last one found usually is the next one.
+    private var cursor = 0
     /// Number of completed scrape iterations; entries seen in iteration `iteration - 1`
     /// formed the previous successful scrape's series.
     /// Starts at 2 so that a new entry's `lastSeen` of 0 never reads as "seen in the previous scrape".
@@ -39,7 +63,19 @@ struct ScrapeCache {
 
     var count: Int { entries.count }
 
-    /// The index of the entry for `raw`, or nil.
+    /// The index of the entry for `raw`, or nil. Tries the entry after the
+    /// previous hit before hashing.
+    mutating func lookup(_ raw: UnsafeRawBufferPointer) -> Int? {
+        if cursor < entries.count, keyEquals(cursor, raw) {
+            cursor += 1
+            return cursor - 1
+        }
+        guard let found = find(raw, hash: Self.hash(raw)) else { return nil }
+        cursor = found + 1
+        return found
+    }
+
+    /// The index of the entry for `raw` by its hash, or nil.
     func find(_ raw: UnsafeRawBufferPointer, hash: Int) -> Int? {
         let mask = slots.count - 1
         return entries.withUnsafeBufferPointer { all -> Int? in
@@ -47,7 +83,7 @@ struct ScrapeCache {
                 var s = hash & mask
                 while table[s] != 0 {
                     let i = Int(table[s] - 1)
-                    if all[i].hash == hash, Self.keyEquals(all[i].key, raw) { return i }
+                    if all[i].hash == hash, keyEquals(all[i], raw) { return i }
                     s = (s + 1) & mask
                 }
                 return nil
@@ -55,12 +91,26 @@ struct ScrapeCache {
         }
     }
 
-    private static func keyEquals(_ key: [UInt8], _ raw: UnsafeRawBufferPointer) -> Bool {
-        guard key.count == raw.count else { return false }
+    @inline(__always)
+    private func keyEquals(_ index: Int, _ raw: UnsafeRawBufferPointer) -> Bool {
+        entries.withUnsafeBufferPointer { keyEquals($0[index], raw) }
+    }
+
+    @inline(__always)
+    private func keyEquals(_ entry: Entry, _ raw: UnsafeRawBufferPointer) -> Bool {
+        guard Int(entry.keyCount) == raw.count else { return false }
         if raw.isEmpty { return true }
-        return key.withUnsafeBytes { k in
-            guard let a = k.baseAddress, let b = raw.baseAddress else { return false }
-            return memcmp(a, b, raw.count) == 0
+        return arena.withUnsafeBytes { a in
+            guard let key = a.baseAddress, let b = raw.baseAddress else { return false }
+            return memcmp(key + entry.keyStart, b, raw.count) == 0
+        }
+    }
+
+    /// Calls `body` with the key bytes of an entry.
+    func withKey<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let entry = entries[index]
+        return try arena.withUnsafeBytes { a in
+            try body(UnsafeRawBufferPointer(rebasing: a[entry.keyStart..<entry.keyStart + Int(entry.keyCount)]))
         }
     }
 
@@ -89,15 +139,20 @@ struct ScrapeCache {
         return Int(bitPattern: UInt(h))
     }
 
-    mutating func insert(_ raw: UnsafeRawBufferPointer, hash: Int, labels: Labels?) -> Int {
+    /// Adds the entry for `raw` (which must not be in the cache); `dropped` when
+    /// metric relabeling drops the series. Returns its index.
+    mutating func insert(_ raw: UnsafeRawBufferPointer, hash: Int, dropped: Bool) -> Int {
         let index = entries.count
-        entries.append(Entry(key: Array(raw), hash: hash, ref: 0, labels: labels,
-                             lastSeen: 0, tracksStaleness: true, previousSeen: 0, previousRef: 0))
+        let keyStart = arena.count
+        arena.append(contentsOf: raw)
+        entries.append(Entry(hash: hash, keyStart: keyStart, ref: 0, previousRef: 0, lastSeen: 0, previousSeen: 0,
+                             keyCount: UInt32(raw.count), flags: dropped ? [.dropped] : [.tracksStaleness]))
         if entries.count * 2 > slots.count {
             rebuildSlots(capacity: slots.count * 2)
         } else {
             place(index)
         }
+        cursor = index + 1
         return index
     }
 
@@ -115,42 +170,64 @@ struct ScrapeCache {
         for i in entries.indices { place(i) }
     }
 
+    /// Records that the running scrape appended (or for a dropped series, read) the
+    /// entry; a non-zero `ref` releases the labels held for it.
     mutating func markSeen(_ index: Int, ref: SeriesRef, tracksStaleness: Bool) {
-        if entries[index].lastSeen != iteration {
-            entries[index].previousSeen = entries[index].lastSeen
-            entries[index].previousRef = entries[index].ref
+        entries.withUnsafeMutableBufferPointer { all in
+            if all[index].lastSeen != iteration {
+                all[index].previousSeen = all[index].lastSeen
+                all[index].previousRef = all[index].ref
+            }
+            all[index].ref = ref
+            all[index].lastSeen = iteration
+            if tracksStaleness { all[index].flags.insert(.tracksStaleness) } else { all[index].flags.remove(.tracksStaleness) }
         }
-        entries[index].ref = ref
-        entries[index].lastSeen = iteration
-        entries[index].tracksStaleness = tracksStaleness
+        if ref != 0 && entries[index].flags.contains(.holdsLabels) {
+            entries[index].flags.remove(.holdsLabels)
+            heldLabels[index] = nil
+        }
     }
 
-    /// The final labels of an entry (nil: dropped by metric relabeling).
-    func labels(at index: Int) -> Labels? { entries[index].labels }
+    /// Keeps the final labels of an entry that has no ref yet, so its next
+    /// append need not re-derive them.
+    mutating func hold(_ labels: Labels, at index: Int) {
+        heldLabels[index] = labels
+        entries[index].flags.insert(.holdsLabels)
+    }
+
+    /// The held final labels of an entry, if it has no ref yet and they were kept.
+    func heldLabels(at index: Int) -> Labels? {
+        entries[index].flags.contains(.holdsLabels) ? heldLabels[index] : nil
+    }
+
+    func isDropped(_ index: Int) -> Bool { entries[index].flags.contains(.dropped) }
 
     func ref(at index: Int) -> SeriesRef { entries[index].ref }
 
-    /// Series of the previous scrape that this scrape did not append (and whose
-    /// final labels no series of this scrape has): the ones to mark stale.
-    func vanishedSeries() -> [(SeriesRef, Labels)] {
-        // Index loops: iterating the entries by value would retain each key and label set.
-        var vanished: [(SeriesRef, Labels)] = []
+    /// Entries of the previous scrape that this scrape did not append (and whose
+    /// ref no series of this scrape has): the ones to mark stale.
+    func vanishedEntries() -> [Int] {
         let previous = iteration - 1
-        for i in entries.indices where entries[i].lastSeen == previous && entries[i].tracksStaleness {
-            if let labels = entries[i].labels { vanished.append((entries[i].ref, labels)) }
+        var vanished: [Int] = []
+        var anyAlive = false
+        for i in entries.indices {
+            let e = entries[i]
+            if e.lastSeen == previous && e.flags.contains(.tracksStaleness) && !e.flags.contains(.dropped) { vanished.append(i) }
+            if e.lastSeen == iteration && e.ref != 0 { anyAlive = true }
         }
-        if vanished.isEmpty { return vanished }
-        // Two raw series can map to the same labels after relabeling: still alive if either is.
+        if vanished.isEmpty || !anyAlive { return vanished }
+        // Two raw series can map to the same labels after relabeling, so to the
+        // same ref: still alive if either is.
         var alive = Set<SeriesRef>()
-        for i in entries.indices where entries[i].lastSeen == iteration { alive.insert(entries[i].ref) }
-        return vanished.filter { !alive.contains($0.0) }
+        for e in entries where e.lastSeen == iteration && e.ref != 0 { alive.insert(e.ref) }
+        return vanished.filter { entries[$0].ref == 0 || !alive.contains(entries[$0].ref) }
     }
 
-    /// Series of the last scrape, for staleness when a target goes away.
-    func currentSeries() -> [(SeriesRef, Labels)] {
-        entries.compactMap { e in
-            guard e.lastSeen == iteration - 1, e.tracksStaleness, let labels = e.labels else { return nil }
-            return (e.ref, labels)
+    /// Entries of the last scrape, for staleness when a target goes away.
+    func currentEntries() -> [Int] {
+        entries.indices.filter { i in
+            let e = entries[i]
+            return e.lastSeen == iteration - 1 && e.flags.contains(.tracksStaleness) && !e.flags.contains(.dropped)
         }
     }
 
@@ -158,23 +235,42 @@ struct ScrapeCache {
     /// (their staleness markers are written by then).
     mutating func finishIteration() {
         iteration += 1
+        cursor = 0
         var dead = 0
         let horizon = iteration - 2
-        for i in entries.indices where entries[i].lastSeen < horizon { dead += 1 }
+        for e in entries where e.lastSeen < horizon { dead += 1 }
         if dead > 64 && dead * 4 > entries.count { compact() }
     }
 
     /// Undoes what a failed (rolled back) scrape recorded, so its series count as not seen.
     mutating func revertIteration() {
-        for i in entries.indices where entries[i].lastSeen == iteration {
-            entries[i].lastSeen = entries[i].previousSeen
-            entries[i].ref = entries[i].previousRef
+        cursor = 0
+        entries.withUnsafeMutableBufferPointer { all in
+            for i in all.indices where all[i].lastSeen == iteration {
+                all[i].lastSeen = all[i].previousSeen
+                all[i].ref = all[i].previousRef
+            }
         }
     }
 
     private mutating func compact() {
         let horizon = iteration - 2
-        entries.removeAll { $0.lastSeen < horizon }
+        var kept: [Entry] = []
+        kept.reserveCapacity(entries.count)
+        var keys: [UInt8] = []
+        var held: [Int: Labels] = [:]
+        arena.withUnsafeBufferPointer { old in
+            for (i, e) in entries.enumerated() where e.lastSeen >= horizon {
+                var moved = e
+                moved.keyStart = keys.count
+                keys.append(contentsOf: UnsafeBufferPointer(rebasing: old[e.keyStart..<e.keyStart + Int(e.keyCount)]))
+                if e.flags.contains(.holdsLabels) { held[kept.count] = heldLabels[i] }
+                kept.append(moved)
+            }
+        }
+        entries = kept
+        arena = keys
+        heldLabels = held
         rebuildSlots(capacity: entries.count * 2)
     }
 }

@@ -84,7 +84,8 @@ actor ScrapeLoop {
 
     /// What a successor needs: the last scrape time and its series.
     func handOver() -> LoopHandover {
-        LoopHandover(lastAppendTime: lastAppendTime, series: cache.currentSeries().map(\.1) + carriedSeries, reportSeries: reportLabels)
+        LoopHandover(lastAppendTime: lastAppendTime, series: cache.currentEntries().compactMap { finalLabels(ofEntry: $0) } + carriedSeries,
+                     reportSeries: reportLabels)
     }
 
     /// Scrapes at every interval until the task is cancelled. The first scrape
@@ -160,7 +161,8 @@ actor ScrapeLoop {
             counts = ScrapeCounts()
             cache.revertIteration()
             let app = storage.appender()
-            appendStaleMarkers(app, at: t, series: cache.vanishedSeries().map(\.1) + carriedSeries)
+            appendStaleMarkers(app, at: t, entries: cache.vanishedEntries())
+            appendStaleMarkers(app, at: t, series: carriedSeries)
             appendReport(app, at: t, up: false, duration: Double(Clock.monotonicNanos() - startNanos) / 1e9, counts: counts)
             do { try app.commit() } catch { logger.warning("committing a failed scrape's report: \(error)") }
             logger.debug("scrape failed: \(failure ?? "")")
@@ -215,7 +217,8 @@ actor ScrapeLoop {
             do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
         }
         let app = storage.appender()
-        appendStaleMarkers(app, at: staleTime, series: cache.currentSeries().map(\.1) + carriedSeries + reportLabels)
+        appendStaleMarkers(app, at: staleTime, entries: cache.currentEntries())
+        appendStaleMarkers(app, at: staleTime, series: carriedSeries + reportLabels)
         do { try app.commit() } catch { logger.warning("committing staleness markers: \(error)") }
         carriedSeries = []
     }
