@@ -16,7 +16,7 @@ struct ScrapeCacheTests {
     }
 
     func insert(_ cache: inout ScrapeCache, _ key: [UInt8], dropped: Bool = false) -> Int {
-        key.withUnsafeBytes { cache.insert($0, hash: ScrapeCache.hash($0), dropped: dropped) }
+        key.withUnsafeBytes { (try? cache.insert($0, hash: ScrapeCache.hash($0), dropped: dropped)) ?? -1 }
     }
 
     func keyString(_ cache: ScrapeCache, _ index: Int) -> String {
@@ -71,7 +71,7 @@ struct ScrapeCacheTests {
         cache.revertIteration()
         #expect(cache.vanishedEntries().count == 100)
         #expect(cache.currentEntries().count == 100)
-        #expect(find(cache, Self.key(0)).map { cache.ref(at: $0) } == 1)
+        #expect(find(cache, Self.key(0)).map { cache.ref(at: $0) } == 99, "a ref the storage handed out stays")
 
         // Two more iterations without the last 100: they are dropped, the rest still found.
         for _ in 0..<2 {
@@ -123,5 +123,25 @@ struct ScrapeCacheTests {
         cache.finishIteration()
         #expect(cache.currentEntries() == [kept])
         #expect(cache.vanishedEntries() == [kept])
+    }
+
+    @Test("a failed scrape restores when each entry was last seen: one or two scrapes ago, or earlier")
+    func revertRestoresAge() {
+        var cache = ScrapeCache()
+        let recent = insert(&cache, Self.key(0))
+        let older = insert(&cache, Self.key(1))
+        let new = insert(&cache, Self.key(2))
+        cache.markSeen(older, ref: 2, tracksStaleness: true)
+        cache.finishIteration()
+        cache.markSeen(recent, ref: 1, tracksStaleness: true)
+        cache.finishIteration()
+        // A scrape that touches all three and fails.
+        for (i, ref) in [(recent, 1), (older, 2), (new, 3)] { cache.markSeen(i, ref: SeriesRef(ref), tracksStaleness: true) }
+        cache.revertIteration()
+        #expect(cache.vanishedEntries() == [recent], "only the one seen in the previous scrape")
+        #expect(cache.currentEntries() == [recent])
+        cache.finishIteration()
+        #expect(cache.vanishedEntries().isEmpty)
+        #expect(cache.ref(at: new) == 3, "the ref stays")
     }
 }

@@ -126,7 +126,9 @@ extension ScrapeLoop {
         let scraped = parser.labels()
         let final = settings.labeler.finalLabels(scraped)
         if let final { try checkLabels(final) }
-        let index = parser.withRawSeries { raw in cache.insert(raw, hash: hash, dropped: final == nil) }
+        guard let index = parser.withRawSeries({ raw in try? cache.insert(raw, hash: hash, dropped: final == nil) }) else {
+            throw ScrapeError("the scrape cache cannot hold more series for this target (\(cache.count) series)")
+        }
         return (index, final)
     }
 

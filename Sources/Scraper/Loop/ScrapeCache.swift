@@ -17,19 +17,19 @@ import Storage
 /// paths that need the labels again (a ref the storage forgot, a handover to a
 /// successor loop) re-derive them from the key, the same way a miss does.
 struct ScrapeCache {
-    /// Trivial (no references), so walking and compacting the entries costs no reference counting.
+    /// Trivial (no references) and 32 bytes, so walking and compacting the
+    /// entries costs no reference counting and 50,000 series take 1.6 MB.
     struct Entry {
-        var hash: Int
-        /// Offset of the key in `arena`.
-        var keyStart: Int
-        /// Storage ref; 0 until an append returned one.
+        /// Storage ref; 0 until an append returned one. A ref stays once given,
+        /// even when the scrape that got it rolled back: the storage handed it
+        /// out, and one it no longer knows is answered by the labels path.
         var ref: SeriesRef
-        /// `ref` before the running scrape touched the entry, to undo a failed scrape.
-        var previousRef: SeriesRef
         /// The scrape iteration that last appended this series.
         var lastSeen: Int
-        /// `lastSeen` before the running scrape touched the entry.
-        var previousSeen: Int
+        /// The low 32 bits of the key's hash (the slot table never needs more).
+        var hash: UInt32
+        /// Offset and length of the key in `arena`.
+        var keyStart: UInt32
         var keyCount: UInt32
         var flags: Flags
     }
@@ -43,7 +43,15 @@ struct ScrapeCache {
         static let tracksStaleness = Flags(rawValue: 2)
         /// The final labels are in `heldLabels` (the series has no ref yet).
         static let holdsLabels = Flags(rawValue: 4)
+        /// Before the running scrape touched the entry it was last seen one
+        /// (or two) iterations ago: all a failed scrape must restore, since
+        /// older values only ever compare as "older than two iterations".
+        static let seenOneAgo = Flags(rawValue: 8)
+        static let seenTwoAgo = Flags(rawValue: 16)
     }
+
+    /// Why an entry cannot be added.
+    struct Full: Error {}
 
     private(set) var entries: [Entry] = []
     /// Every key, back to back; a compaction rewrites it.
@@ -56,10 +64,12 @@ struct ScrapeCache {
     /// The entry expected next: a target lists its series in the same order every
     /// scrape, so the entry after the last one found usually is the next one.
     private var cursor = 0
+    /// Entries were added in the running iteration (the arrays may have slack to trim).
+    private var grew = false
     /// Number of completed scrape iterations; entries seen in iteration `iteration - 1`
     /// formed the previous successful scrape's series.
-    /// Starts at 2 so that a new entry's `lastSeen` of 0 never reads as "seen in the previous scrape".
-    private(set) var iteration = 2
+    /// Starts at 3 so that a new entry's `lastSeen` of 0 never reads as seen in the last two scrapes.
+    private(set) var iteration = 3
 
     var count: Int { entries.count }
 
@@ -78,12 +88,13 @@ struct ScrapeCache {
     /// The index of the entry for `raw` by its hash, or nil.
     func find(_ raw: UnsafeRawBufferPointer, hash: Int) -> Int? {
         let mask = slots.count - 1
+        let short = UInt32(truncatingIfNeeded: hash)
         return entries.withUnsafeBufferPointer { all -> Int? in
             slots.withUnsafeBufferPointer { table -> Int? in
                 var s = hash & mask
                 while table[s] != 0 {
                     let i = Int(table[s] - 1)
-                    if all[i].hash == hash, keyEquals(all[i], raw) { return i }
+                    if all[i].hash == short, keyEquals(all[i], raw) { return i }
                     s = (s + 1) & mask
                 }
                 return nil
@@ -102,16 +113,15 @@ struct ScrapeCache {
         if raw.isEmpty { return true }
         return arena.withUnsafeBytes { a in
             guard let key = a.baseAddress, let b = raw.baseAddress else { return false }
-            return memcmp(key + entry.keyStart, b, raw.count) == 0
+            return memcmp(key + Int(entry.keyStart), b, raw.count) == 0
         }
     }
 
     /// Calls `body` with the key bytes of an entry.
     func withKey<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let entry = entries[index]
-        return try arena.withUnsafeBytes { a in
-            try body(UnsafeRawBufferPointer(rebasing: a[entry.keyStart..<entry.keyStart + Int(entry.keyCount)]))
-        }
+        let start = Int(entries[index].keyStart)
+        let end = start + Int(entries[index].keyCount)
+        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
     }
 
     private static let seed = UInt64.random(in: 1...UInt64.max)
@@ -140,12 +150,14 @@ struct ScrapeCache {
     }
 
     /// Adds the entry for `raw` (which must not be in the cache); `dropped` when
-    /// metric relabeling drops the series. Returns its index.
-    mutating func insert(_ raw: UnsafeRawBufferPointer, hash: Int, dropped: Bool) -> Int {
+    /// metric relabeling drops the series. Returns its index; throws when the
+    /// keys would pass 4 GiB or the entries 2^31 (the sizes an entry can address).
+    mutating func insert(_ raw: UnsafeRawBufferPointer, hash: Int, dropped: Bool) throws(Full) -> Int {
+        guard arena.count + raw.count <= Int(UInt32.max), entries.count < Int(Int32.max) - 1 else { throw Full() }
         let index = entries.count
-        let keyStart = arena.count
+        let keyStart = UInt32(arena.count)
         arena.append(contentsOf: raw)
-        entries.append(Entry(hash: hash, keyStart: keyStart, ref: 0, previousRef: 0, lastSeen: 0, previousSeen: 0,
+        entries.append(Entry(ref: 0, lastSeen: 0, hash: UInt32(truncatingIfNeeded: hash), keyStart: keyStart,
                              keyCount: UInt32(raw.count), flags: dropped ? [.dropped] : [.tracksStaleness]))
         if entries.count * 2 > slots.count {
             rebuildSlots(capacity: slots.count * 2)
@@ -153,12 +165,13 @@ struct ScrapeCache {
             place(index)
         }
         cursor = index + 1
+        grew = true
         return index
     }
 
     private mutating func place(_ index: Int) {
         let mask = slots.count - 1
-        var s = entries[index].hash & mask
+        var s = Int(entries[index].hash) & mask
         while slots[s] != 0 { s = (s + 1) & mask }
         slots[s] = Int32(index + 1)
     }
@@ -173,19 +186,22 @@ struct ScrapeCache {
     /// Records that the running scrape appended (or for a dropped series, read) the
     /// entry; a non-zero `ref` releases the labels held for it.
     mutating func markSeen(_ index: Int, ref: SeriesRef, tracksStaleness: Bool) {
-        entries.withUnsafeMutableBufferPointer { all in
+        let holds = entries.withUnsafeMutableBufferPointer { all -> Bool in
+            var flags = all[index].flags
             if all[index].lastSeen != iteration {
-                all[index].previousSeen = all[index].lastSeen
-                all[index].previousRef = all[index].ref
+                flags.remove([.seenOneAgo, .seenTwoAgo])
+                if all[index].lastSeen == iteration - 1 { flags.insert(.seenOneAgo) }
+                if all[index].lastSeen == iteration - 2 { flags.insert(.seenTwoAgo) }
             }
+            if tracksStaleness { flags.insert(.tracksStaleness) } else { flags.remove(.tracksStaleness) }
+            let holds = ref != 0 && flags.contains(.holdsLabels)
+            if holds { flags.remove(.holdsLabels) }
+            all[index].flags = flags
             all[index].ref = ref
             all[index].lastSeen = iteration
-            if tracksStaleness { all[index].flags.insert(.tracksStaleness) } else { all[index].flags.remove(.tracksStaleness) }
+            return holds
         }
-        if ref != 0 && entries[index].flags.contains(.holdsLabels) {
-            entries[index].flags.remove(.holdsLabels)
-            heldLabels[index] = nil
-        }
+        if holds { heldLabels[index] = nil }
     }
 
     /// Keeps the final labels of an entry that has no ref yet, so its next
@@ -239,31 +255,56 @@ struct ScrapeCache {
         var dead = 0
         let horizon = iteration - 2
         for e in entries where e.lastSeen < horizon { dead += 1 }
-        if dead > 64 && dead * 4 > entries.count { compact() }
+        if dead > 64 && dead * 4 > entries.count {
+            compact()
+        } else if grew {
+            trimCapacity()
+        }
+        grew = false
     }
 
     /// Undoes what a failed (rolled back) scrape recorded, so its series count as not seen.
     mutating func revertIteration() {
         cursor = 0
+        let iteration = iteration
         entries.withUnsafeMutableBufferPointer { all in
             for i in all.indices where all[i].lastSeen == iteration {
-                all[i].lastSeen = all[i].previousSeen
-                all[i].ref = all[i].previousRef
+                let flags = all[i].flags
+                all[i].lastSeen = flags.contains(.seenOneAgo) ? iteration - 1 : flags.contains(.seenTwoAgo) ? iteration - 2 : iteration - 3
             }
+        }
+    }
+
+    /// Copies the entries and keys into exactly sized arrays once they stopped
+    /// growing: growth by doubling can leave half of each unused.
+    private mutating func trimCapacity() {
+        if arena.capacity - arena.count > arena.count / 8 {
+            arena = arena.withUnsafeBufferPointer { Array(exactly: $0) }
+        }
+        if entries.capacity - entries.count > entries.count / 8 {
+            entries = entries.withUnsafeBufferPointer { Array(exactly: $0) }
         }
     }
 
     private mutating func compact() {
         let horizon = iteration - 2
         var kept: [Entry] = []
-        kept.reserveCapacity(entries.count)
         var keys: [UInt8] = []
         var held: [Int: Labels] = [:]
+        var keptCount = 0
+        var keyBytes = 0
+        for e in entries where e.lastSeen >= horizon {
+            keptCount += 1
+            keyBytes += Int(e.keyCount)
+        }
+        kept.reserveCapacity(keptCount)
+        keys.reserveCapacity(keyBytes)
         arena.withUnsafeBufferPointer { old in
             for (i, e) in entries.enumerated() where e.lastSeen >= horizon {
                 var moved = e
-                moved.keyStart = keys.count
-                keys.append(contentsOf: UnsafeBufferPointer(rebasing: old[e.keyStart..<e.keyStart + Int(e.keyCount)]))
+                moved.keyStart = UInt32(keys.count)
+                let start = Int(e.keyStart)
+                keys.append(contentsOf: UnsafeBufferPointer(rebasing: old[start..<start + Int(e.keyCount)]))
                 if e.flags.contains(.holdsLabels) { held[kept.count] = heldLabels[i] }
                 kept.append(moved)
             }
@@ -272,5 +313,17 @@ struct ScrapeCache {
         arena = keys
         heldLabels = held
         rebuildSlots(capacity: entries.count * 2)
+    }
+}
+
+extension Array where Element: BitwiseCopyable {
+    /// A copy with no spare capacity beyond what the allocator rounds up to.
+    init(exactly source: UnsafeBufferPointer<Element>) {
+        self.init(unsafeUninitializedCapacity: source.count) { buffer, count in
+            if let base = source.baseAddress, source.count > 0 {
+                buffer.baseAddress?.initialize(from: base, count: source.count)
+            }
+            count = source.count
+        }
     }
 }
