@@ -8,6 +8,8 @@ extension ScrapeLoop {
     func appendPayload(_ body: [UInt8], format: ExpositionFormat, to app: any Appender, at t: Timestamp,
                        metadata: inout [String: MetricMetadata]) throws -> ScrapeCounts {
         var parser = ExpositionParser(body, format: format, openMetricsSemantics: false)
+        // Series bytes the cache holds were checked when new: only misses are checked.
+        parser.defersSeriesCheck = true
         var counts = ScrapeCounts()
         let sampleLimit = settings.limits.sampleLimit
         let honorTimestamps = settings.honorTimestamps
@@ -17,7 +19,7 @@ extension ScrapeLoop {
             switch entry {
             case .series(_, let value, let timestamp):
                 counts.scraped += 1
-                let (index, newLabels) = try cacheEntry(parser)
+                let (index, newLabels) = try cacheEntry(&parser)
                 if cache.isDropped(index) {
                     cache.markSeen(index, ref: 0, tracksStaleness: false)
                     continue
@@ -114,21 +116,30 @@ extension ScrapeLoop {
     /// The label set passed with a known ref: the storage needs none then.
     static let noLabels = Labels()
 
-    /// The cache entry of the parser's current series, creating it (labels,
-    /// target labels, metric relabeling, limit checks) on a miss. The final
-    /// labels come back for a new, not dropped series.
-    private func cacheEntry(_ parser: borrowing ExpositionParser) throws -> (index: Int, newLabels: Labels?) {
+    /// The cache entry of the parser's current series, creating it (series
+    /// check, labels, target labels, metric relabeling, limit checks) on a miss.
+    /// The final labels come back for a new, not dropped series.
+    private func cacheEntry(_ parser: inout ExpositionParser) throws -> (index: Int, newLabels: Labels?) {
         let (found, hash) = parser.withRawSeries { raw -> (Int?, Int) in
             if let hit = cache.lookup(raw) { return (hit, 0) }
             return (nil, ScrapeCache.hash(raw))
         }
-        if let found { return (found, nil) }
+        let openMetrics = parser.format == .openMetrics
+        if let found {
+            if openMetrics && !cache.isCheckedAsOpenMetrics(found) {
+                try parser.checkSeries()
+                cache.markCheckedAsOpenMetrics(found)
+            }
+            return (found, nil)
+        }
+        try parser.checkSeries()
         let scraped = parser.labels()
         let final = settings.labeler.finalLabels(scraped)
         if let final { try checkLabels(final) }
         guard let index = parser.withRawSeries({ raw in try? cache.insert(raw, hash: hash, dropped: final == nil) }) else {
             throw ScrapeError("the scrape cache cannot hold more series for this target (\(cache.count) series)")
         }
+        if openMetrics { cache.markCheckedAsOpenMetrics(index) }
         return (index, final)
     }
 

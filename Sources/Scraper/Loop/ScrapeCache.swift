@@ -48,6 +48,11 @@ struct ScrapeCache {
         /// older values only ever compare as "older than two iterations".
         static let seenOneAgo = Flags(rawValue: 8)
         static let seenTwoAgo = Flags(rawValue: 16)
+        /// The key passed the OpenMetrics parser's series check. Every key passed the
+        /// text format's, which accepts all OpenMetrics does but also blanks and a
+        /// trailing comma: a target that switches to OpenMetrics gets its keys
+        /// checked again.
+        static let checkedAsOpenMetrics = Flags(rawValue: 32)
     }
 
     /// Why an entry cannot be added.
@@ -217,6 +222,10 @@ struct ScrapeCache {
     }
 
     func isDropped(_ index: Int) -> Bool { entries[index].flags.contains(.dropped) }
+
+    func isCheckedAsOpenMetrics(_ index: Int) -> Bool { entries[index].flags.contains(.checkedAsOpenMetrics) }
+
+    mutating func markCheckedAsOpenMetrics(_ index: Int) { entries[index].flags.insert(.checkedAsOpenMetrics) }
 
     func ref(at index: Int) -> SeriesRef { entries[index].ref }
 
