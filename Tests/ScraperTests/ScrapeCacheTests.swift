@@ -144,4 +144,70 @@ struct ScrapeCacheTests {
         #expect(cache.vanishedEntries().isEmpty)
         #expect(cache.ref(at: new) == 3, "the ref stays")
     }
+
+    /// Keys like a payload's: long shared prefixes, some keys prefixes of others.
+    static func similarKey(_ i: Int) -> [UInt8] {
+        Array("app_http_request_duration_seconds_bucket{handler=\"/api/v1/endpoint\(i / 12)\",le=\"\(i % 12)\"}".utf8)
+            + (i % 5 == 0 ? Array("x".utf8) : [])
+    }
+
+    @Test("front-coded keys rebuild exactly, in any lookup order, across restart points and compactions")
+    func frontCodedKeys() {
+        var cache = ScrapeCache()
+        let n = 500
+        for i in 0..<n { cache.markSeen(insert(&cache, Self.similarKey(i)), ref: SeriesRef(i + 1), tracksStaleness: true) }
+        #expect((0..<n).allSatisfy { keyString(cache, $0) == String(decoding: Self.similarKey($0), as: UTF8.self) })
+        cache.finishIteration()
+        // Random order: most lookups miss the prediction and compare against rebuilt keys.
+        var order = Array(0..<n)
+        var rng = SplitMix(seed: 7)
+        order.shuffle(using: &rng)
+        #expect(order.allSatisfy { lookup(&cache, Self.similarKey($0)) == $0 })
+        #expect(lookup(&cache, Array(Self.similarKey(10).dropLast())) == nil, "a prefix of a key")
+        #expect(lookup(&cache, Self.similarKey(10) + Array("y".utf8)) == nil, "a key extended")
+        for i in order { cache.markSeen(i, ref: SeriesRef(i + 1), tracksStaleness: true) }
+        cache.finishIteration()
+
+        // Keep every third series for three scrapes: the rest is compacted away and the keys re-coded.
+        let kept = stride(from: 0, to: n, by: 3).map { $0 }
+        for _ in 0..<3 {
+            for i in kept {
+                guard let index = lookup(&cache, Self.similarKey(i)) else { Issue.record("lost \(i)"); return }
+                cache.markSeen(index, ref: SeriesRef(i + 1), tracksStaleness: true)
+            }
+            cache.finishIteration()
+        }
+        #expect(cache.count == kept.count)
+        for (index, i) in kept.enumerated() {
+            #expect(keyString(cache, index) == String(decoding: Self.similarKey(i), as: UTF8.self))
+            #expect(find(cache, Self.similarKey(i)) == index)
+            #expect(cache.ref(at: index) == SeriesRef(i + 1))
+        }
+        #expect(find(cache, Self.similarKey(1)) == nil)
+    }
+
+    @Test("keys sharing more than 65535 bytes are stored with a shorter shared prefix")
+    func longSharedPrefix() {
+        var cache = ScrapeCache()
+        let base = Array(repeating: UInt8(ascii: "a"), count: 70_000)
+        let keys = [base + Array("{x=\"1\"}".utf8), base + Array("{x=\"2\"}".utf8), Array("b".utf8)]
+        for key in keys { _ = insert(&cache, key) }
+        for (i, key) in keys.enumerated() {
+            #expect(cache.withKey(at: i) { Array($0) } == key)
+            #expect(find(cache, key) == i)
+        }
+    }
+}
+
+/// A small deterministic generator, so a shuffled order is the same every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

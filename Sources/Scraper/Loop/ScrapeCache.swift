@@ -11,8 +11,8 @@ import Storage
 /// It also remembers in which scrape each series was last seen, which is how
 /// vanished series are found for their staleness markers.
 ///
-/// Memory: the keys live in one byte arena, and an entry is a few plain
-/// integers. The final labels of a series are kept only until the storage has
+/// Memory: the keys live in one front-coded byte arena, and an entry is a few
+/// plain integers. The final labels of a series are kept only until the storage has
 /// given it a ref; from then on samples are appended by ref alone, and the rare
 /// paths that need the labels again (a ref the storage forgot, a handover to a
 /// successor loop) re-derive them from the key, the same way a miss does.
@@ -28,9 +28,12 @@ struct ScrapeCache {
         var lastSeen: Int
         /// The low 32 bits of the key's hash (the slot table never needs more).
         var hash: UInt32
-        /// Offset and length of the key in `arena`.
+        /// Where the key's stored bytes start in `arena`, the key's full length,
+        /// and how many leading bytes it shares with the previous entry's key
+        /// (which are not stored again; see ScrapeCacheKeys.swift).
         var keyStart: UInt32
         var keyCount: UInt32
+        var keyShared: UInt16
         var flags: Flags
     }
 
@@ -59,8 +62,12 @@ struct ScrapeCache {
     struct Full: Error {}
 
     private(set) var entries: [Entry] = []
-    /// Every key, back to back; a compaction rewrites it.
-    private var arena: [UInt8] = []
+    /// The keys, front coded (ScrapeCacheKeys.swift); a compaction rewrites it.
+    var arena: [UInt8] = []
+    /// The full key of entry `lastKeyIndex` (the last one found or added): the
+    /// next entry in payload order stores only what follows their shared prefix.
+    var lastKey: [UInt8] = []
+    var lastKeyIndex = -1
     /// Final labels of the entries (by index) that have no storage ref yet.
     private var heldLabels: [Int: Labels] = [:]
     /// Open-addressing table of entry index + 1 (0 = empty), a power of two in size,
@@ -81,12 +88,13 @@ struct ScrapeCache {
     /// The index of the entry for `raw`, or nil. Tries the entry after the
     /// previous hit before hashing.
     mutating func lookup(_ raw: UnsafeRawBufferPointer) -> Int? {
-        if cursor < entries.count, keyEquals(cursor, raw) {
-            cursor += 1
-            return cursor - 1
+        var found = cursor
+        if cursor >= entries.count || !keyEquals(cursor, raw) {
+            guard let hit = find(raw, hash: Self.hash(raw)) else { return nil }
+            found = hit
         }
-        guard let found = find(raw, hash: Self.hash(raw)) else { return nil }
         cursor = found + 1
+        remember(raw, as: found)
         return found
     }
 
@@ -99,34 +107,12 @@ struct ScrapeCache {
                 var s = hash & mask
                 while table[s] != 0 {
                     let i = Int(table[s] - 1)
-                    if all[i].hash == short, keyEquals(all[i], raw) { return i }
+                    if all[i].hash == short, keyEquals(i, raw) { return i }
                     s = (s + 1) & mask
                 }
                 return nil
             }
         }
-    }
-
-    @inline(__always)
-    private func keyEquals(_ index: Int, _ raw: UnsafeRawBufferPointer) -> Bool {
-        entries.withUnsafeBufferPointer { keyEquals($0[index], raw) }
-    }
-
-    @inline(__always)
-    private func keyEquals(_ entry: Entry, _ raw: UnsafeRawBufferPointer) -> Bool {
-        guard Int(entry.keyCount) == raw.count else { return false }
-        if raw.isEmpty { return true }
-        return arena.withUnsafeBytes { a in
-            guard let key = a.baseAddress, let b = raw.baseAddress else { return false }
-            return memcmp(key + Int(entry.keyStart), b, raw.count) == 0
-        }
-    }
-
-    /// Calls `body` with the key bytes of an entry.
-    func withKey<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let start = Int(entries[index].keyStart)
-        let end = start + Int(entries[index].keyCount)
-        return try arena.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
     }
 
     private static let seed = UInt64.random(in: 1...UInt64.max)
@@ -160,10 +146,10 @@ struct ScrapeCache {
     mutating func insert(_ raw: UnsafeRawBufferPointer, hash: Int, dropped: Bool) throws(Full) -> Int {
         guard arena.count + raw.count <= Int(UInt32.max), entries.count < Int(Int32.max) - 1 else { throw Full() }
         let index = entries.count
-        let keyStart = UInt32(arena.count)
-        arena.append(contentsOf: raw)
+        let (keyStart, shared) = appendKey(raw)
         entries.append(Entry(ref: 0, lastSeen: 0, hash: UInt32(truncatingIfNeeded: hash), keyStart: keyStart,
-                             keyCount: UInt32(raw.count), flags: dropped ? [.dropped] : [.tracksStaleness]))
+                             keyCount: UInt32(raw.count), keyShared: shared, flags: dropped ? [.dropped] : [.tracksStaleness]))
+        remember(raw, as: index)
         if entries.count * 2 > slots.count {
             rebuildSlots(capacity: slots.count * 2)
         } else {
@@ -297,30 +283,21 @@ struct ScrapeCache {
 
     private mutating func compact() {
         let horizon = iteration - 2
-        var kept: [Entry] = []
-        var keys: [UInt8] = []
-        var held: [Int: Labels] = [:]
-        var keptCount = 0
-        var keyBytes = 0
-        for e in entries where e.lastSeen >= horizon {
-            keptCount += 1
-            keyBytes += Int(e.keyCount)
+        let old = self
+        entries = []
+        arena = []
+        heldLabels = [:]
+        lastKeyIndex = -1
+        old.forEachKey { i, key in
+            let e = old.entries[i]
+            guard e.lastSeen >= horizon else { return }
+            let index = entries.count
+            var moved = e
+            (moved.keyStart, moved.keyShared) = appendKey(key)
+            entries.append(moved)
+            remember(key, as: index)
+            if e.flags.contains(.holdsLabels) { heldLabels[index] = old.heldLabels[i] }
         }
-        kept.reserveCapacity(keptCount)
-        keys.reserveCapacity(keyBytes)
-        arena.withUnsafeBufferPointer { old in
-            for (i, e) in entries.enumerated() where e.lastSeen >= horizon {
-                var moved = e
-                moved.keyStart = UInt32(keys.count)
-                let start = Int(e.keyStart)
-                keys.append(contentsOf: UnsafeBufferPointer(rebasing: old[start..<start + Int(e.keyCount)]))
-                if e.flags.contains(.holdsLabels) { held[kept.count] = heldLabels[i] }
-                kept.append(moved)
-            }
-        }
-        entries = kept
-        arena = keys
-        heldLabels = held
         rebuildSlots(capacity: entries.count * 2)
     }
 }
