@@ -30,7 +30,7 @@ extension ScrapeLoop {
                     throw ScrapeError("sample limit exceeded (limit: \(sampleLimit))")
                 }
                 let explicit = honorTimestamps ? timestamp : nil
-                let ref = appendSample(app, entry: index, labels: newLabels, t: explicit ?? t, v: value, counts: &counts)
+                let ref = try appendSample(app, entry: index, labels: newLabels, t: explicit ?? t, v: value, counts: &counts)
                 cache.markSeen(index, ref: ref, tracksStaleness: explicit == nil || trackExplicit)
                 if presentLabels != nil, let labels = newLabels ?? finalLabels(ofEntry: index) { presentLabels?.insert(labels) }
             case .type(_, let type):
@@ -51,10 +51,12 @@ extension ScrapeLoop {
     /// Appends one sample of a cached series: by ref alone once the storage gave
     /// one, with labels (new, held or re-derived) otherwise or when the storage
     /// no longer knows the ref. Returns the series's ref (0 when the sample was
-    /// rejected before the storage named one); rejections are counted.
+    /// rejected before the storage named one). An `AppendError` (out of order,
+    /// duplicate, out of bounds, invalid labels) is counted and the scrape goes
+    /// on; any other error fails the scrape.
     @inline(__always)
     private func appendSample(_ app: any Appender, entry index: Int, labels: Labels?, t: Timestamp, v: Double,
-                              counts: inout ScrapeCounts) -> SeriesRef {
+                              counts: inout ScrapeCounts) throws -> SeriesRef {
         var ref = cache.ref(at: index)
         if ref != 0 && labels == nil {
             do {
@@ -62,7 +64,7 @@ extension ScrapeLoop {
                 return try app.append(ref: ref, labels: Self.noLabels, t: t, v: v)
             } catch AppendError.invalidLabels {
                 ref = 0
-            } catch {
+            } catch is AppendError {
                 counts.rejected += 1
                 return ref
             }
@@ -73,10 +75,9 @@ extension ScrapeLoop {
         }
         do {
             ref = try app.append(ref: ref, labels: labels, t: t, v: v)
-        } catch {
-            // Out of order, duplicate or out of bounds: counted, the scrape goes on.
+        } catch let error as AppendError {
             counts.rejected += 1
-            if case AppendError.invalidLabels = error { logger.debug("rejected series \(labels): \(error)") }
+            if case .invalidLabels = error { logger.debug("rejected series \(labels): \(error)") }
         }
         if ref == 0 { cache.hold(labels, at: index) }
         return ref
