@@ -165,6 +165,16 @@ struct ScrapeLoopTests {
         #expect(try ScrapeTest.last(storage, "a") == 7)
     }
 
+    @Test("the media type of a Content-Type header: before parameters, trimmed, lower case")
+    func mediaTypes() {
+        #expect(ScrapeLoop.mediaType("text/plain; version=0.0.4; charset=utf-8") == "text/plain")
+        #expect(ScrapeLoop.mediaType(" \tApplication/OpenMetrics-Text ;version=1.0.0") == "application/openmetrics-text")
+        #expect(ScrapeLoop.mediaType("TEXT/PLAIN") == "text/plain")
+        #expect(ScrapeLoop.mediaType("   ") == "")
+        #expect(ScrapeLoop.mediaType(";charset=utf-8") == "")
+        #expect(ScrapeLoop.mediaType("text/plain\u{00C4}") == "text/plain\u{00C4}", "non-ASCII bytes kept as they are")
+    }
+
     @Test("fallback_scrape_protocol parses a target without Content-Type")
     func fallbackProtocol() async throws {
         let target = try TestTarget("a 3\n", contentType: nil)

@@ -38,6 +38,14 @@ public struct ExpositionParser {
 
     var series = SeriesSpans()
     var rawSeriesRange: Range<Int> = 0..<0
+    /// End of the current line (its `\n` or the payload's end).
+    var lineEnd = 0
+    /// Whether sample lines only find where their series ends and leave checking
+    /// it (and its label spans) to `checkSeries()`. For a scrape cache: bytes it
+    /// already holds were checked when they were new, so a hit needs no check.
+    var defersSeriesCheck = false
+    /// The current series was fully scanned (its spans are valid).
+    var seriesChecked = true
     var exemplarSpans = SeriesSpans()
     var exemplarPresent = false
     var exemplarValue = 0.0
@@ -92,6 +100,7 @@ public struct ExpositionParser {
             }
             lineNumberStorage += 1
             lineStart = start
+            lineEnd = end
             exemplarPresent = false
             let entry: ExpositionEntry?
             switch format {
@@ -159,10 +168,24 @@ public struct ExpositionParser {
         }
     }
 
+    /// Checks the current sample line's series, which a parser that defers
+    /// series checks only delimited, and records its label spans; throws what
+    /// parsing it without deferral would have thrown.
+    mutating func checkSeries() throws(ExpositionError) {
+        guard !seriesChecked else { return }
+        let storage = bytes
+        try storage.withUnsafeBufferPointer { (buf) throws(ExpositionError) in
+            guard let p = buf.baseAddress else { return }
+            _ = try scanSeries(scanner(p, lineStart, lineEnd), rawSeriesRange.lowerBound)
+        }
+        seriesChecked = true
+    }
+
     /// The current series's labels, with its metric name as `__name__`.
     /// Labels with empty values are dropped, as everywhere in Prometheus.
     public func labels() -> Labels {
-        bytes.withUnsafeBufferPointer { buf in
+        assert(seriesChecked, "labels() of a series whose check was deferred")
+        return bytes.withUnsafeBufferPointer { buf in
             guard let p = buf.baseAddress else { return Labels() }
             var pairs: [Label] = []
             pairs.reserveCapacity(series.labels.count + 1)
@@ -174,6 +197,21 @@ public struct ExpositionParser {
             }
             return Labels(pairs)
         }
+    }
+
+    /// The labels of raw `name{labels}` bytes as ``withRawSeries(_:)`` gave them
+    /// (from either format), exactly as ``labels()`` built them then; nil for
+    /// bytes that are not a series. For caches that keep the raw bytes only.
+    public static func labels(ofRawSeries raw: UnsafeRawBufferPointer) -> Labels? {
+        // The text format's series syntax accepts every series OpenMetrics does, and
+        // both decode names and values the same way.
+        var line: [UInt8] = []
+        line.reserveCapacity(raw.count + 3)
+        line.append(contentsOf: raw)
+        line.append(contentsOf: " 0\n".utf8)
+        var parser = ExpositionParser(line, format: .prometheusText)
+        guard case .series? = try? parser.next(), parser.rawSeriesRange == 0..<raw.count else { return nil }
+        return parser.labels()
     }
 
     /// The current series's metric name.

@@ -1,11 +1,31 @@
 /// Sample lines: `name{labels} value [timestamp] [# {labels} value [timestamp]]`.
 extension ExpositionParser {
     mutating func sampleLine(_ s: LineScanner, _ first: Int) throws(ExpositionError) -> ExpositionEntry {
+        exemplarPresent = false
+        timestampSeconds = nil
+        let seriesEnd: Int
+        if defersSeriesCheck && !validatesSemantics, let delimited = delimitSeries(s, first) {
+            seriesEnd = delimited
+            seriesChecked = false
+        } else {
+            seriesEnd = try scanSeries(s, first)
+            seriesChecked = true
+        }
+        rawSeriesRange = first..<seriesEnd
+        do throws(ExpositionError) {
+            return try sampleTail(s, seriesEnd)
+        } catch {
+            // A series error comes first, as it would without deferral.
+            if !seriesChecked { try checkSeries() }
+            throw error
+        }
+    }
+
+    /// Scans and checks the series starting at `first` into `series`; returns the index after it.
+    mutating func scanSeries(_ s: LineScanner, _ first: Int) throws(ExpositionError) -> Int {
         let p = s.p
         let end = s.end
         series.reset()
-        exemplarPresent = false
-        timestampSeconds = nil
         var seriesEnd = first
         if p[first] != ASCII.braceOpen {
             let nameEnd = s.scanLegacyMetricName(first)
@@ -19,8 +39,47 @@ extension ExpositionParser {
             seriesEnd = try s.scanLabels(braces, into: &series, exemplar: false)
         }
         guard series.hasName else { throw s.fail(first, "metric name missing: give it before the braces or as a quoted string inside") }
-        rawSeriesRange = first..<seriesEnd
+        return seriesEnd
+    }
 
+    /// Where the series starting at `first` ends, without checking it: after
+    /// the name, or after the first `}` outside quotes. For a valid series this
+    /// is where `scanSeries` ends; nil when no end is found (the full scan
+    /// then reports why).
+    func delimitSeries(_ s: LineScanner, _ first: Int) -> Int? {
+        let p = s.p
+        let end = s.end
+        var i = first
+        if p[first] != ASCII.braceOpen {
+            let nameEnd = s.scanLegacyMetricName(first)
+            guard nameEnd > first else { return nil }
+            i = s.skipOptionalBlanks(nameEnd)
+            guard i < end, p[i] == ASCII.braceOpen else { return nameEnd }
+        }
+        i += 1
+        var quoted = false
+        while i < end {
+            let b = p[i]
+            if quoted {
+                if b == ASCII.backslash {
+                    i += 2
+                    continue
+                }
+                if b == ASCII.quote { quoted = false }
+            } else if b == ASCII.quote {
+                quoted = true
+            } else if b == ASCII.braceClose {
+                return i + 1
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The value, timestamp and exemplar after the series.
+    private mutating func sampleTail(_ s: LineScanner, _ seriesEnd: Int) throws(ExpositionError) -> ExpositionEntry {
+        let p = s.p
+        let end = s.end
         var i = seriesEnd
         if s.openMetrics {
             guard i < end, p[i] == ASCII.space else { throw s.fail(i, "expected a space and a value after the series, found \(s.found(i))") }

@@ -56,7 +56,9 @@ actor ScrapeLoop {
     let client: HTTPClient
     let logger: Logger
 
-    var cache = ScrapeCache()
+    /// Unchecked: only this actor touches it, and the per-sample dynamic
+    /// exclusivity checks of a class property showed in profiles.
+    @exclusivity(unchecked) var cache = ScrapeCache()
     /// Timestamp of the last scrape's samples (aligned), nil before the first.
     var lastAppendTime: Timestamp?
     /// Series a predecessor loop (before a config change) scraped last; they get
@@ -84,7 +86,8 @@ actor ScrapeLoop {
 
     /// What a successor needs: the last scrape time and its series.
     func handOver() -> LoopHandover {
-        LoopHandover(lastAppendTime: lastAppendTime, series: cache.currentSeries().map(\.1) + carriedSeries, reportSeries: reportLabels)
+        LoopHandover(lastAppendTime: lastAppendTime, series: cache.currentEntries().compactMap { finalLabels(ofEntry: $0) } + carriedSeries,
+                     reportSeries: reportLabels)
     }
 
     /// Scrapes at every interval until the task is cancelled. The first scrape
@@ -160,7 +163,8 @@ actor ScrapeLoop {
             counts = ScrapeCounts()
             cache.revertIteration()
             let app = storage.appender()
-            appendStaleMarkers(app, at: t, series: cache.vanishedSeries().map(\.1) + carriedSeries)
+            appendStaleMarkers(app, at: t, entries: cache.vanishedEntries())
+            appendStaleMarkers(app, at: t, series: carriedSeries)
             appendReport(app, at: t, up: false, duration: Double(Clock.monotonicNanos() - startNanos) / 1e9, counts: counts)
             do { try app.commit() } catch { logger.warning("committing a failed scrape's report: \(error)") }
             logger.debug("scrape failed: \(failure ?? "")")
@@ -173,10 +177,7 @@ actor ScrapeLoop {
     }
 
     private func detectFormat(_ contentType: String?) throws -> ExpositionFormat {
-        let mediaType = contentType.map { raw -> String in
-            let head = raw.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
-            return head.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
+        let mediaType = contentType.map(Self.mediaType) ?? ""
         switch mediaType {
         case "application/openmetrics-text": return .openMetrics
         case "text/plain": return .prometheusText
@@ -187,6 +188,17 @@ actor ScrapeLoop {
             }
             throw ScrapeError("received unsupported Content-Type \(quoteLabelValue(contentType ?? "")) and no fallback_scrape_protocol specified for target")
         }
+    }
+
+    /// The media type of a Content-Type value: before any `;`, without
+    /// surrounding blanks, in ASCII lower case. Bytewise, because Foundation's
+    /// trimming cost more than parsing the payload's first thousand lines.
+    static func mediaType(_ contentType: String) -> String {
+        var bytes = Array(contentType.utf8.prefix { $0 != UInt8(ascii: ";") })
+        while let last = bytes.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { bytes.removeLast() }
+        let start = bytes.firstIndex { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") } ?? bytes.count
+        for i in start..<bytes.count where bytes[i] >= UInt8(ascii: "A") && bytes[i] <= UInt8(ascii: "Z") { bytes[i] += 0x20 }
+        return String(decoding: bytes[start...], as: UTF8.self)
     }
 
     private func publish(start: Timestamp, duration: Double, failure: String?, rejected: Int, metadata: [String: MetricMetadata]?) {
@@ -215,7 +227,8 @@ actor ScrapeLoop {
             do { try await Task.sleep(for: .milliseconds(wait)) } catch { return }
         }
         let app = storage.appender()
-        appendStaleMarkers(app, at: staleTime, series: cache.currentSeries().map(\.1) + carriedSeries + reportLabels)
+        appendStaleMarkers(app, at: staleTime, entries: cache.currentEntries())
+        appendStaleMarkers(app, at: staleTime, series: carriedSeries + reportLabels)
         do { try app.commit() } catch { logger.warning("committing staleness markers: \(error)") }
         carriedSeries = []
     }
