@@ -31,6 +31,11 @@ public protocol Appender: AnyObject {
     /// Adds a sample to the transaction. `ref` is the value returned by an
     /// earlier append of the same series (0 when unknown); passing it lets the
     /// storage skip the label lookup. Returns the series's ref.
+    ///
+    /// A caller may pass a known ref with empty `labels` (the scraper does,
+    /// to avoid keeping every series' labels). A storage that no longer knows
+    /// the ref must then throw `AppendError.invalidLabels`, never invent a
+    /// series, so the caller can retry with the labels and ref 0.
     @discardableResult
     func append(ref: SeriesRef, labels: Labels, t: Timestamp, v: Double) throws -> SeriesRef
 
