@@ -54,10 +54,10 @@ var targets: [Target] = [
     .testTarget(name: "ConfigTests", dependencies: ["Config"], exclude: ["Fixtures"]),
     // Child process of the TSDB crash test (appends, acknowledges, gets SIGKILLed).
     .executableTarget(name: "TSDBCrashChild", dependencies: ["TSDB", "Storage", "Model"], path: "Tests/TSDBCrashChild"),
-    .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBCrashChild"]),
+    .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBCrashChild", "TestSupport"]),
     .testTarget(name: "ScraperTests", dependencies: ["Scraper", "TSDB", "PromQL", "TestSupport"]),
     .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
-    .testTarget(name: "TemplateTests", dependencies: ["Template"]),
+    .testTarget(name: "TemplateTests", dependencies: ["Template", "TestSupport"]),
     .testTarget(name: "ExporterTests", dependencies: ["Exporter"]),
     .testTarget(name: "RulesTests", dependencies: ["Rules", "TestSupport"], exclude: ["Fixtures"]),
     // Child process of the Notify crash tests (runs the notifier on a real store, gets SIGKILLed).

@@ -1,24 +1,13 @@
 import Foundation
 import Rules
 import Testing
+import TestSupport
 
 /// Mangled inputs must produce errors, never crashes or hangs.
 @Suite struct RobustnessTests {
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let alphabet = Array("{}[]:,-'\"\n #$|>&*!%@`0123456789xe+._abc".utf8)
 
-    func mangle(_ text: String, _ rng: inout SplitMix) -> String {
+    func mangle(_ text: String, _ rng: inout SeededGenerator) -> String {
         var bytes = Array(text.utf8)
         for _ in 0..<Int.random(in: 1...4, using: &rng) {
             let i = Int.random(in: 0..<bytes.count, using: &rng)
@@ -33,7 +22,7 @@ import Testing
 
     @Test func mangledRuleFiles() throws {
         let base = try String(contentsOf: Fixtures.dir.appendingPathComponent("unit/rules.yml"), encoding: .utf8)
-        var rng = SplitMix(state: 42)
+        var rng = SeededGenerator(seed: 42)
         var rejected = 0
         for _ in 0..<400 {
             let (_, errors) = RuleFileParser.parse(mangle(base, &rng), file: "fuzz.yml")
@@ -50,7 +39,7 @@ import Testing
         try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: tmp) }
         try FileManager.default.copyItem(at: dir.appendingPathComponent("keep_rules.yml"), to: tmp.appendingPathComponent("keep_rules.yml"))
-        var rng = SplitMix(state: 7)
+        var rng = SeededGenerator(seed: 7)
         var failed = 0
         for i in 0..<120 {
             let path = tmp.appendingPathComponent("t\(i).yml").path

@@ -2,6 +2,7 @@ import Model
 import Storage
 import Testing
 @testable import Scraper
+import TestSupport
 
 @Suite("Scrape cache")
 struct ScrapeCacheTests {
@@ -160,7 +161,7 @@ struct ScrapeCacheTests {
         cache.finishIteration()
         // Random order: most lookups miss the prediction and compare against rebuilt keys.
         var order = Array(0..<n)
-        var rng = SplitMix(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         order.shuffle(using: &rng)
         #expect(order.allSatisfy { lookup(&cache, Self.similarKey($0)) == $0 })
         #expect(lookup(&cache, Array(Self.similarKey(10).dropLast())) == nil, "a prefix of a key")
@@ -199,15 +200,3 @@ struct ScrapeCacheTests {
     }
 }
 
-/// A small deterministic generator, so a shuffled order is the same every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

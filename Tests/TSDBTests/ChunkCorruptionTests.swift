@@ -2,6 +2,7 @@ import Model
 import Storage
 import Testing
 @testable import TSDB
+import TestSupport
 
 /// Damaged bytes must produce an error, never a crash, a hang or a read
 /// outside the buffer. Every input here is decoded from an exactly-sized

@@ -2,6 +2,7 @@ import Model
 import Storage
 import Testing
 @testable import TSDB
+import TestSupport
 
 /// The round-trip tests only prove something about layouts they reach;
 /// this checks that the generated data reaches every one.

@@ -2,6 +2,7 @@ import Model
 import Storage
 import Testing
 @testable import TSDB
+import TestSupport
 
 @Suite("Head chunk (XOR)")
 struct ChunkXORTests {

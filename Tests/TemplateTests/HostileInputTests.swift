@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Template
+import TestSupport
 
 /// Templates written to hurt: each must end in a clear error (or a result), never
 /// a crash or a hang.
@@ -86,7 +87,7 @@ import Testing
             "-", "define", "template", "with", "/*", "*/", ":=", "=", ",", "printf", "len", "index", "'", "\\", "\n", "break",
             "continue", "block", "nil", "true", ".Labels", "\"%d\"", "\"a\"", "é", "\u{a0}", "humanize", "1e400", "0x", "$labels",
         ]
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         var parsed = 0, failed = 0
         let data = PrometheusTemplateData(labels: ["a": "b"], value: 1).templateValue
         for _ in 0..<3000 {
@@ -106,15 +107,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator for the fuzz loop.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
