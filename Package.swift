@@ -34,7 +34,7 @@ var targets: [Target] = [
     .target(name: "Storage", dependencies: ["Model"]),
     .target(name: "HTTPClient", dependencies: ["CCurl"]),
     .target(name: "Config", dependencies: ["Model", yams]),
-    // CPU instructions for the TSDB: CRC-32C (WAL records, chunk files), prefetch.
+    // CPU instructions for the TSDB: CRC-32C (WAL records, chunk files).
     .target(name: "CIntrinsics"),
     .target(name: "TSDB", dependencies: ["Model", "Storage", "CSQLite", "CIntrinsics", logging],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),

@@ -2,16 +2,10 @@
 #define EMBER_INTRINSICS_H
 
 // CPU instructions Swift cannot reach on its own: CRC-32C for the WAL and
-// chunk files, and prefetching for the head's commit loop.
+// chunk files.
 
 #include <stddef.h>
 #include <stdint.h>
-
-/// Asks the CPU to bring the cache line holding `address` closer, for a
-/// write soon. A hint only: it never faults, whatever the address.
-static inline void ember_prefetch_for_write(const void *address) {
-    __builtin_prefetch(address, 1, 3);
-}
 
 /// Non-zero when this CPU has a CRC-32C instruction (x86-64 SSE4.2, ARMv8 CRC).
 int ember_crc32c_hardware_available(void);

@@ -1,4 +1,3 @@
-import CIntrinsics
 /// The open chunk of a series: samples are appended one at a time into a
 /// Gorilla (`ChunkEncoding.xor`) bit stream, 1.3 to 3 bytes per sample
 /// (2.6 on the benchmark dataset, about 400 heap bytes for 120 samples).
@@ -77,17 +76,6 @@ public struct HeadChunk: @unchecked Sendable {
     public func makeIterator() -> ChunkIterator {
         guard let storage = stream.storage else { return ChunkIterator.empty }
         return ChunkIterator(uncheckedEncoding: .xor, storage: storage, byteCount: stream.byteCount)
-    }
-
-    /// Asks the CPU for the cache lines the next append writes: the byte
-    /// storage's header (its reference count is checked) and its tail.
-    @inline(__always)
-    func prefetchForAppend() {
-        guard let storage = stream.storage else { return }
-        Unmanaged.passUnretained(storage)._withUnsafeGuaranteedRef { storage in
-            ember_prefetch_for_write(Unmanaged.passUnretained(storage).toOpaque())
-            ember_prefetch_for_write(storage.elements + stream.byteCount)
-        }
     }
 
     /// Calls `body` with the XOR-encoded bytes in place (empty when no sample was appended).

@@ -1,4 +1,3 @@
-import CIntrinsics
 import Storage
 
 /// Outcome of applying one committed sample to a series.
@@ -84,7 +83,6 @@ extension Head {
             var appended = 0
             samples.withUnsafeBufferPointer { samples in
                 for i in samples.indices {
-                    Self.prefetch(samples, after: i)
                     let staged = samples[i]
                     // The appender's `touched` list keeps the series alive: borrow it without a retain and release per sample.
                     let outcome = staged.series._withUnsafeGuaranteedRef {
@@ -100,24 +98,6 @@ extension Head {
 
     /// Largest reservation a new appender makes up front (1.5 MiB of staged samples).
     static let maxCommitSizeHint = 65_536
-
-    /// Prefetches for the samples after `i`. A scrape's commit touches a
-    /// different series per sample, each a cache miss on the series object
-    /// and on its chunk bytes, which the parse of the payload has evicted
-    /// since staging: the series eight samples ahead is requested first,
-    /// and four samples ahead, its object arrived, the chunk bytes it points to.
-    @inline(__always)
-    private static func prefetch(_ samples: UnsafeBufferPointer<StagedSample>, after i: Int) {
-        if i &+ 8 < samples.count {
-            let object = samples[i &+ 8].series.toOpaque()
-            ember_prefetch_for_write(object)
-            ember_prefetch_for_write(object + 64)
-            ember_prefetch_for_write(object + 128)
-        }
-        if i &+ 4 < samples.count {
-            samples[i &+ 4].series._withUnsafeGuaranteedRef { $0.chunk.prefetchForAppend() }
-        }
-    }
 
     /// Records, while readers are open, what a series looked like before
     /// this commit. A reader needs only the first mark after its own
