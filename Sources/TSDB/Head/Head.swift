@@ -107,15 +107,10 @@ final class Head: @unchecked Sendable {
         UInt64(UInt32(bitPattern: s.slot) &+ 1) << 32 | (s.id & 0xffff_ffff)
     }
 
-    /// The series behind a ref, if it is still in the head. Caller holds the lock.
-    @inline(__always)
-    func seriesLocked(ref: UInt64) -> MemSeries? {
-        seriesLockedUnretained(ref: ref)?.takeUnretainedValue()
-    }
-
-    /// The same, without a retain: the caller holds the lock, under which
-    /// the slot array keeps the series alive. The append path takes it once
-    /// per sample, where a retain and release pair cost as much as the check.
+    /// The series behind a ref, if it is still in the head, without a retain:
+    /// the caller holds the lock, under which the slot array keeps the series
+    /// alive. The append path takes it once per sample, where a retain and
+    /// release pair cost as much as the check.
     @inline(__always)
     func seriesLockedUnretained(ref: UInt64) -> Unmanaged<MemSeries>? {
         let slot = Int(ref >> 32) &- 1

@@ -114,7 +114,7 @@ struct ChunkLimits {
     @inline(__always)
     func isFull(_ chunk: HeadChunk, firstOf series: UInt64?) -> Bool {
         guard staggerFirst, let series else { return chunk.count >= maxSamples || chunk.byteCount >= maxBytes }
-        // A fixed fraction in [1/2, 1] per series, from a multiplicative hash of its id (ids are sequential).
+        // A fixed fraction in [1/2, 1) per series, from a multiplicative hash of its id (ids are sequential).
         let share = Int(truncatingIfNeeded: (series &* 0x9E37_79B9_7F4A_7C15) >> 54) &+ 1024
         let samples = max(1, maxSamples * share / 2048)
         let bytes = maxBytes > Int.max / 2048 ? maxBytes : max(1, maxBytes * share / 2048)
