@@ -25,7 +25,7 @@ struct ChunkConcurrencyTests {
                 group.addTask {
                     var bad = 0
                     for _ in 0..<300 {
-                        let snapshot = head.mutex.withLock { $0 }
+                        var snapshot = head.mutex.withLock { $0.snapshot() }
                         let got = decodeAll(snapshot.makeIterator())
                         if got.count != snapshot.count || got != Array(expected.prefix(got.count)) { bad += 1 }
                     }

@@ -10,7 +10,7 @@ struct ChunkSeekTests {
 
     /// One iterator per encoding over the same samples.
     static func iterators() -> [(String, ChunkIterator)] {
-        let head = makeHead(samples)
+        var head = makeHead(samples)
         let columnar = SealedChunk.encode(timestamps: times, values: samples.map(\.v))
         return [("head", head.makeIterator()), ("xor", head.seal().makeIterator()), ("columnar", columnar.makeIterator())]
     }

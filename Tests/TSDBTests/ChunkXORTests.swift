@@ -9,7 +9,7 @@ struct ChunkXORTests {
     @Test("regular scrape series round-trips through head iterator and sealed bytes")
     func regularRoundTrip() throws {
         let samples = (0..<120).map { Sample(t: 1_700_000_000_000 + Int64($0) * 15_000, v: Double($0 * 3) + 0.5) }
-        let head = makeHead(samples)
+        var head = makeHead(samples)
         #expect(head.count == 120)
         #expect(head.minTime == samples[0].t)
         #expect(head.maxTime == samples[119].t)
@@ -32,7 +32,7 @@ struct ChunkXORTests {
             default: t &+= 15_000
             }
         }
-        let head = makeHead(samples)
+        var head = makeHead(samples)
         #expect(decodeAll(head.makeIterator()) == samples, "seed \(seed)")
     }
 
@@ -64,7 +64,7 @@ struct ChunkXORTests {
 
     @Test("empty head yields nothing")
     func emptyHead() {
-        let head = HeadChunk()
+        var head = HeadChunk()
         let it = head.makeIterator()
         #expect(!it.next())
         #expect(!it.seek(0))

@@ -151,7 +151,7 @@ final class TSDBQuerier: Querier {
             }
         }
         if s.chunk.count > 0 && s.chunk.maxTime >= lo && s.chunk.minTime <= visible {
-            m.spans.append(ChunkSpan(minTime: s.chunk.minTime, maxTime: s.chunk.maxTime, source: .head(s.chunk)))
+            m.spans.append(ChunkSpan(minTime: s.chunk.minTime, maxTime: s.chunk.maxTime, source: .head(s.chunk.snapshot())))
         }
         return m
     }

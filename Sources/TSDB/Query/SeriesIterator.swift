@@ -35,7 +35,7 @@ final class ReadFailures: Sendable {
     /// Opens a chunk for iteration; nil (after reporting) when it is damaged.
     func open(_ span: ChunkSpan) -> ChunkIterator? {
         switch span.source {
-        case .head(let chunk):
+        case .head(var chunk):
             return chunk.makeIterator()
         case .sealed(let chunk):
             return chunk.makeIterator()
