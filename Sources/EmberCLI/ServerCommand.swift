@@ -79,7 +79,7 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        limitMallocArenas()
+        GlibcMalloc.limitArenas()
         var options = ServerOptions()
         options.configFile = configFile
         options.listenAddress = ListenAddress(listenAddress)!
@@ -138,19 +138,4 @@ func makeLogger(label: String, level: String) -> Logger {
     var logger = Logger(label: label)
     logger.logLevel = parseLogLevel(level) ?? .info
     return logger
-}
-
-/// Caps glibc's malloc at two arenas unless the user chose (MALLOC_ARENA_MAX).
-/// By default every thread that allocates may get an arena of its own (up to
-/// eight per core), and each keeps the memory its thread freed: at 50,000
-/// scraped series that held 5–7 MB of peak RSS for no gain on a server whose
-/// busy threads number about as many as its cores.
-private func limitMallocArenas() {
-    #if canImport(Glibc)
-    guard getenv("MALLOC_ARENA_MAX") == nil else { return }
-    // Swift's Glibc module exports neither mallopt nor M_ARENA_MAX (-8 in <malloc.h>).
-    typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "mallopt") else { return }
-    _ = unsafeBitCast(symbol, to: MallOpt.self)(-8, 2)
-    #endif
 }

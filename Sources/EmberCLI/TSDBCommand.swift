@@ -163,7 +163,7 @@ struct TSDBDumpCommand: ParsableCommand {
         }
         if sets.isEmpty { sets = [[try Matcher(.regexMatch, LabelName.metricName, ".+")]] }
         var seen = Set<Labels>()
-        var out = FileHandle.standardOutput
+        let out = FileHandle.standardOutput
         for set in sets {
             for s in try q.select(set, hints: nil) where seen.insert(s.labels).inserted {
                 let it = s.makeIterator()

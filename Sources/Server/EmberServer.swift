@@ -51,7 +51,7 @@ public final class EmberServer: Sendable {
             },
             logger: logger
         )
-        app.addServices(SignalReloadService(state: state, logger: logger), ScrapeService(state: state))
+        app.addServices(SignalReloadService(state: state, logger: logger), ScrapeService(state: state), FreeMemoryReturnService())
         do {
             try await app.runService()
         } catch {
