@@ -48,13 +48,16 @@ struct FreeMemoryReturnService: Service {
     var interval: Duration = .seconds(10)
 
     func run() async throws {
-        while !Task.isCancelled {
-            do {
-                try await Task.sleep(for: interval)
-            } catch {
-                return
+        // Graceful shutdown does not cancel a service; this turns it into cancellation.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    return
+                }
+                GlibcMalloc.returnFreeMemory()
             }
-            GlibcMalloc.returnFreeMemory()
         }
     }
 }
