@@ -40,6 +40,27 @@ struct LineScanner {
     @inline(__always)
     func skipOptionalBlanks(_ i: Int) -> Int { openMetrics ? i : skipBlanks(i) }
 
+    /// Index of the first `"`, `\` or `}` at or after `start`; `end` when
+    /// there is none (`start` when it is past `end`). Eight bytes per step:
+    /// series are most of a payload's bytes.
+    @inline(__always)
+    func nextQuoteBackslashOrBrace(from start: Int) -> Int {
+        var i = start
+        while i &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let hits = ByteMask.matches(word, ASCII.quote) | ByteMask.matches(word, ASCII.backslash)
+                | ByteMask.matches(word, ASCII.braceClose)
+            if hits != 0 { return i &+ hits.trailingZeroBitCount >> 3 }
+            i &+= 8
+        }
+        while i < end {
+            let b = p[i]
+            if b == ASCII.quote || b == ASCII.backslash || b == ASCII.braceClose { return i }
+            i += 1
+        }
+        return max(i, end)
+    }
+
     /// The end of a legacy metric name starting at `i` (`i` itself when there is none).
     @inline(__always)
     func scanLegacyMetricName(_ i: Int) -> Int {
@@ -167,5 +188,17 @@ struct LineScanner {
         "__name__".utf8.withContiguousStorageIfAvailable { target in
             Escaping.decodedEquals(p, n, escaped: escaped, target)
         } ?? false
+    }
+}
+
+/// Byte search in a 64-bit word (SWAR).
+enum ByteMask {
+    /// The high bit of each byte of `word` equal to `byte`. Bits above the
+    /// lowest match may be spurious (borrows), so only the lowest set bit,
+    /// and whether any is set, may be used.
+    @inline(__always)
+    static func matches(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
     }
 }

@@ -58,22 +58,22 @@ extension ExpositionParser {
         }
         i += 1
         var quoted = false
-        while i < end {
-            let b = p[i]
-            if quoted {
-                if b == ASCII.backslash {
-                    i += 2
-                    continue
-                }
-                if b == ASCII.quote { quoted = false }
-            } else if b == ASCII.quote {
-                quoted = true
-            } else if b == ASCII.braceClose {
+        while true {
+            i = s.nextQuoteBackslashOrBrace(from: i)
+            guard i < end else { return nil }
+            switch p[i] {
+            case ASCII.backslash where quoted:
+                i += 2
+                continue
+            case ASCII.quote:
+                quoted.toggle()
+            case ASCII.braceClose where !quoted:
                 return i + 1
+            default:
+                break
             }
             i += 1
         }
-        return nil
     }
 
     /// The value, timestamp and exemplar after the series.
