@@ -10,11 +10,13 @@
 /// needs no lock.
 ///
 /// Copy a `HeadChunk` only through `snapshot()`. An append touches nothing
-/// but this struct and the tail of the stream (one cache line, not the
-/// buffer's header as a reference-count check would): the bytes' sample
-/// count and sharing are tracked here, and the count is written into the
-/// bytes only when something reads them. A plain copy would go unnoticed
-/// and see later appends; debug builds trap on the append that follows one.
+/// but this struct, and stores a word into the buffer every 64 bits: the
+/// buffer's header (a reference count to check) and its tail (a word to
+/// load and modify) are cache misses at 50,000 series. The sample count,
+/// the word being filled and sharing are tracked here; count and word are
+/// written into the bytes when something reads them. A plain copy would go
+/// unnoticed and see later appends; debug builds trap on the append that
+/// follows one.
 ///
 /// Timestamps are expected to increase (the store rejects out-of-order
 /// samples), but any `Int64` sequence round-trips bit-exactly.
@@ -92,7 +94,7 @@ public struct HeadChunk: @unchecked Sendable {
     /// A copy holding the samples appended so far, sharing the bytes until
     /// the next append here. The only way to copy a chunk that may grow.
     public mutating func snapshot() -> HeadChunk {
-        publishCount()
+        stream.publish(sampleCount: sampleCount)
         mayBeShared = stream.storage != nil
         return self
     }
@@ -100,7 +102,7 @@ public struct HeadChunk: @unchecked Sendable {
     /// An iterator over a snapshot of the samples appended so far.
     public mutating func makeIterator() -> ChunkIterator {
         guard let storage = stream.storage else { return ChunkIterator.empty }
-        publishCount()
+        stream.publish(sampleCount: sampleCount)
         mayBeShared = true
         return ChunkIterator(uncheckedEncoding: .xor, storage: storage, byteCount: stream.byteCount)
     }
@@ -108,43 +110,33 @@ public struct HeadChunk: @unchecked Sendable {
     /// Calls `body` with the XOR-encoded bytes in place (empty when no sample was appended).
     func withStreamBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         guard let storage = stream.storage else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        publishCount()
+        stream.publish(sampleCount: sampleCount)
         return withExtendedLifetime(storage) { body(UnsafeRawBufferPointer(start: storage.elements, count: stream.byteCount)) }
     }
 
     /// The XOR-encoded bytes (a Prometheus-compatible chunk).
     public var bytes: [UInt8] {
         guard let storage = stream.storage else { return [0, 0] }
-        publishCount()
+        stream.publish(sampleCount: sampleCount)
         return Array(UnsafeBufferPointer(start: storage.elements, count: stream.byteCount))
-    }
-
-    /// Writes the sample count into the stream's 2-byte header, which
-    /// appends leave stale. Only a stale header is written, and it is stale
-    /// only after appends, which never write bytes a snapshot holds; so
-    /// this never writes bytes another thread may be reading.
-    private func publishCount() {
-        guard let storage = stream.storage else { return }
-        let header = storage.elements
-        let high = UInt8(truncatingIfNeeded: sampleCount >> 8)
-        let low = UInt8(truncatingIfNeeded: sampleCount)
-        if header[0] != high || header[1] != low {
-            header[0] = high
-            header[1] = low
-        }
     }
 }
 
-/// The head's growing bit stream: a 2-byte sample count (see
-/// `HeadChunk.publishCount`), then Gorilla bits. Its length and capacity
-/// live here, not in the buffer, so writing touches only the stream's tail.
+/// The head's growing bit stream: a 2-byte sample count, then Gorilla
+/// bits. Length, capacity and the 64-bit word being filled live here, not
+/// in the buffer: an append stores to the buffer only when it completes a
+/// word (a store, never a load of a line that is likely out of cache), and
+/// readers get the last word and the count through `publish`.
 private struct HeadStream: BitSink {
     var storage: ChunkByteStorage?
+    /// Bits of the word at `bitCount >> 6`, left-aligned (stream order).
+    private var pending: UInt64 = 0
     private var bits: UInt32 = 0
-    /// Usable bytes of `storage` (0 while nil).
+    /// Usable bytes of `storage`, a multiple of 8 (0 while nil).
     private var capacity: UInt32 = 0
 
     /// Bits written, header included (under 2^32: at most 65,535 samples of 145 bits).
+    /// Set only to skip the header of an empty stream.
     var bitCount: Int {
         get { Int(bits) }
         set { bits = UInt32(truncatingIfNeeded: newValue) }
@@ -164,45 +156,54 @@ private struct HeadStream: BitSink {
         storage = current.grown(used: byteCount, capacity: Int(capacity))
     }
 
-    /// Makes sure `bits` more bits fit; the bytes must not be shared.
+    /// Makes sure `bits` more bits fit, in whole words; the bytes must not be shared.
     mutating func reserve(bits more: Int) {
-        let needed = (bitCount + more + 7) >> 3
+        let needed = ((bitCount + more + 63) >> 6) << 3
         let current = Int(capacity)
         if needed <= current { return }
         // Small steps: a head chunk lives long and its slack is per-series memory.
-        let grown = storage == nil ? max(needed, 64) : max(needed, current + max(32, current / 4))
+        let step = storage == nil ? max(needed, 64) : max(needed, current + max(32, current / 4))
+        let grown = (step + 7) & ~7
         storage = storage.map { $0.grown(used: byteCount, capacity: grown) } ?? ChunkByteStorage.make(capacity: grown)
         capacity = UInt32(grown)
     }
 
-    /// Writes the low `n` bits of `value` after `bitCount`; `reserve` made
-    /// room and the bytes there are zero, so bits are OR'ed in.
+    /// Makes the bytes complete for readers: stores the word being filled
+    /// and the sample count into the buffer. Writes only what differs, which
+    /// happens only after appends, and appends never write bytes a snapshot
+    /// holds: so this never writes bytes another thread may be reading.
+    func publish(sampleCount: UInt16) {
+        guard let storage else { return }
+        let base = UnsafeMutableRawPointer(storage.elements)
+        let wordIndex = bitCount >> 6
+        var tail = pending
+        if wordIndex == 0 { tail |= UInt64(sampleCount) << 48 }
+        let tailOffset = wordIndex << 3
+        if base.load(fromByteOffset: tailOffset, as: UInt64.self) != tail.bigEndian {
+            base.storeBytes(of: tail.bigEndian, toByteOffset: tailOffset, as: UInt64.self)
+        }
+        if wordIndex > 0 && base.load(as: UInt16.self) != sampleCount.bigEndian {
+            base.storeBytes(of: sampleCount.bigEndian, as: UInt16.self)
+        }
+    }
+
+    /// Appends the low `n` (0...64) bits of `value`; `reserve` made room.
+    @inline(__always)
     mutating func write(_ value: UInt64, _ n: Int) {
-        let bytes = storage.unsafelyUnwrapped.elements
-        let bitCount = self.bitCount
-        let byteIndex = bitCount >> 3
-        // One 8-byte read-modify-write when the word fits the buffer (it
-        // usually does: buffers grow with slack); byte by byte otherwise.
-        if n <= 56 && byteIndex &+ 8 <= Int(capacity) {
-            let shift = UInt64(64 &- (bitCount & 7) &- n)
-            let word = UnsafeMutableRawPointer(bytes + byteIndex)
-            let bits = (value & ((1 &<< UInt64(n)) &- 1)) &<< shift
-            word.storeBytes(of: (UInt64(bigEndian: word.loadUnaligned(as: UInt64.self)) | bits).bigEndian, as: UInt64.self)
-            self.bitCount = bitCount &+ n
+        let position = bitCount
+        let free = 64 &- (position & 63)
+        let v = n >= 64 ? value : value & ((1 &<< UInt64(n)) &- 1)
+        bitCount = position &+ n
+        if n < free {
+            pending |= v &<< UInt64(free &- n)
             return
         }
-        var left = n
-        var position = bitCount
-        while left > 0 {
-            let used = position & 7
-            let free = 8 - used
-            let take = min(left, free)
-            let chunk = UInt8(truncatingIfNeeded: (value >> UInt64(left - take)) & ((1 << UInt64(take)) &- 1))
-            bytes[position >> 3] |= chunk << UInt8(free - take)
-            left -= take
-            position += take
-        }
-        self.bitCount = position
+        // The word is complete: store it and carry the rest into the next.
+        let rest = n &- free
+        let word = pending | (v &>> UInt64(rest))
+        UnsafeMutableRawPointer(storage.unsafelyUnwrapped.elements)
+            .storeBytes(of: word.bigEndian, toByteOffset: (position >> 6) << 3, as: UInt64.self)
+        pending = rest == 0 ? 0 : v &<< UInt64(64 &- rest)
     }
 
     mutating func writeUVarint(_ v: UInt64) {
