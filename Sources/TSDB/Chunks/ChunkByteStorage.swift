@@ -1,13 +1,14 @@
-/// Heap bytes of one chunk in a single allocation (object header, capacity,
-/// bytes inline), so a head chunk costs one malloc and no Array overhead.
+/// Heap bytes of one chunk in a single allocation (object header, bytes
+/// inline), so a head chunk costs one malloc and no Array overhead. Owners
+/// keep length and capacity themselves.
 ///
 /// Shared between a `HeadChunk` and the iterators snapshotting it; the head
-/// writes only while it holds the sole reference (copy-on-write), so bytes
-/// an iterator can see never change under it.
-final class ChunkByteStorage: ManagedBuffer<Int, UInt8> {
+/// writes only while no snapshot holds it, so bytes an iterator can see
+/// never change under it.
+final class ChunkByteStorage: ManagedBuffer<Void, UInt8> {
     /// A zero-filled buffer of `capacity` bytes.
     static func make(capacity: Int) -> ChunkByteStorage {
-        let buffer = ChunkByteStorage.create(minimumCapacity: capacity) { _ in capacity }
+        let buffer = ChunkByteStorage.create(minimumCapacity: capacity) { _ in }
         let storage = unsafeDowncast(buffer, to: ChunkByteStorage.self)
         storage.withUnsafeMutablePointerToElements { $0.initialize(repeating: 0, count: capacity) }
         return storage
@@ -23,9 +24,6 @@ final class ChunkByteStorage: ManagedBuffer<Int, UInt8> {
         }
         return storage
     }
-
-    /// Usable bytes.
-    var byteCapacity: Int { header }
 
     /// Start of the bytes; valid while this object is alive, since a
     /// ManagedBuffer's elements live inside the object and never move.

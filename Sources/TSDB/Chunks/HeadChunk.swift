@@ -143,7 +143,8 @@ private struct HeadStream: BitSink {
     }
 
     var byteCount: Int { (bitCount + 7) >> 3 }
-    var allocatedBytes: Int { storage == nil ? 0 : Int(capacity) + 32 }
+    /// Bytes plus the object header and malloc's chunk header.
+    var allocatedBytes: Int { storage == nil ? 0 : Int(capacity) + 24 }
 
     /// Whether no snapshot holds the bytes.
     mutating func isUnique() -> Bool {
