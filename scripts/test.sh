@@ -18,9 +18,11 @@ failed_targets=()
 for target in $targets; do
     echo "=== $target"
     log=$(mktemp)
-    "$swift_bin" test --skip-build --filter "^${target}\." >"$log" 2>&1
+    # Bounded: a hung target fails after 15 minutes instead of eating CI's budget.
+    timeout 900 "$swift_bin" test --skip-build --filter "^${target}\." >"$log" 2>&1
     status=$?
     grep -E '^(✘|✔ Test run|error:|.*Fatal error)' "$log"
+    [ "$status" -eq 124 ] && echo "$target timed out after 900 s"
     run=$(grep -E 'Test run with [0-9]+ test' "$log" | tail -1 | sed -E 's/.*Test run with ([0-9]+) test.*/\1/')
     bad=$(grep -cE '^✘ Test .* failed after' "$log" | tr -d ' ')
     bad=$(( bad > 0 ? bad - $(grep -cE '^✘ Test run with' "$log") : 0 ))

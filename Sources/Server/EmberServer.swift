@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Model
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// The `ember server` process: HTTP API, UI and the subsystems behind them.
@@ -11,6 +12,14 @@ public final class EmberServer: Sendable {
     let logger: Logger
     let state: ServerState
     let webConfig: WebConfig
+    private let lifecycle = Mutex(Lifecycle.notStarted)
+
+    /// Where `run` is, so that `shutdown` can reach the running service group.
+    private enum Lifecycle {
+        case notStarted
+        case running(ServiceGroup)
+        case shutdownRequested
+    }
 
     public init(options: ServerOptions, logger: Logger) throws {
         self.options = options
@@ -27,7 +36,7 @@ public final class EmberServer: Sendable {
         self.state = try ServerState(options: options, logger: logger)
     }
 
-    /// Runs until SIGTERM or SIGINT.
+    /// Runs until SIGTERM, SIGINT or `shutdown()`.
     public func run() async throws {
         let router = Router()
         if !webConfig.headers.isEmpty { router.add(middleware: HeadersMiddleware(headers: webConfig.headers)) }
@@ -52,13 +61,36 @@ public final class EmberServer: Sendable {
             logger: logger
         )
         app.addServices(SignalReloadService(state: state, logger: logger), ScrapeService(state: state), FreeMemoryReturnService())
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let stopAtOnce = lifecycle.withLock { lifecycle in
+            if case .shutdownRequested = lifecycle { return true }
+            lifecycle = .running(group)
+            return false
+        }
+        if stopAtOnce { await group.triggerGracefulShutdown() }
         do {
-            try await app.runService()
+            try await group.run()
         } catch {
             await state.close()
             throw error
         }
         await state.close()
+    }
+
+    /// Shuts the server down as SIGTERM does: the listener closes, accepted
+    /// connections are answered, services stop, storage is closed; `run` then
+    /// returns. Cancelling `run`'s task instead can trap in SwiftNIO when a
+    /// connection was accepted but not yet served (apple/swift-nio#3481).
+    public func shutdown() async {
+        let group: ServiceGroup? = lifecycle.withLock { lifecycle in
+            switch lifecycle {
+            case .running(let group): return group
+            case .notStarted, .shutdownRequested:
+                lifecycle = .shutdownRequested
+                return nil
+            }
+        }
+        await group?.triggerGracefulShutdown()
     }
 }
 

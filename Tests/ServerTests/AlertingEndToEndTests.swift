@@ -45,8 +45,7 @@ import TestSupport
         options.storagePath = dir.appendingPathComponent("data").path
         options.configFile = dir.appendingPathComponent("prometheus.yml").path
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
+        try await server.serving {
             #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
             #expect(await Loopback.waitUntilHealthy(port: amPort, timeoutSeconds: 20), "alertmanager: \(am.stderr.suffix(500))")
             var firing = false
@@ -70,7 +69,6 @@ import TestSupport
             let metrics = try #require(await Loopback.request(port: port, path: "/metrics")).body
             #expect(metrics.contains("ember_rule_evaluations_total{"), "rule metrics missing")
             #expect(metrics.contains("ember_notifications_sent_total{"), "notification metrics missing")
-            group.cancelAll()
         }
     }
 
@@ -102,8 +100,7 @@ import TestSupport
         options.storagePath = dir.appendingPathComponent("data").path
         options.configFile = dir.appendingPathComponent("prometheus.yml").path
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
+        try await server.serving {
             #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
             var received = false
             for _ in 0..<150 where !received { // bounded: about 30 s
@@ -124,7 +121,6 @@ import TestSupport
             let receivedLine = metrics.split(separator: "\n").first { $0.hasPrefix("ember_notify_alerts_received_total ") }
             #expect(receivedLine.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true,
                     "the built-in notifier's counters are missing from /metrics")
-            group.cancelAll()
         }
     }
 
@@ -136,11 +132,9 @@ import TestSupport
         options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
         options.storagePath = dir.path
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
+        try await server.serving {
             #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
             #expect(await Loopback.request(port: port, path: "/api/v2/silences")?.status == 404)
-            group.cancelAll()
         }
     }
 }

@@ -28,8 +28,7 @@ import TestSupport
         options.storagePath = dir.appendingPathComponent("data").path
         options.configFile = config.path
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
+        try await server.serving {
             #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
             var upJobs: [String] = []
             for _ in 0..<100 where upJobs.count < 2 { // bounded: about 20 s
@@ -49,7 +48,6 @@ import TestSupport
             #expect(Set(active.compactMap { $0["scrapePool"] as? String }) == ["ember", "node"])
             let meta = try #require(await Loopback.request(port: port, path: "/api/v1/metadata?metric=node_load1"))
             #expect(meta.body.contains(#""node_load1":[{"type":"gauge""#), "\(meta.body)")
-            group.cancelAll()
         }
     }
 }

@@ -36,11 +36,29 @@ enum TestServer {
         configure(&options)
         let server = try EmberServer(options: options, logger: Logger(label: "test"))
         try prepare(server)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run() }
+        try await server.serving {
             #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
             try await body(port, dir)
-            group.cancelAll()
         }
+    }
+}
+
+extension EmberServer {
+    /// Runs the server while `body` runs, then shuts it down as SIGTERM does,
+    /// also when `body` throws. Tests never cancel `run`: cancelling while a
+    /// connection is accepted but not yet served traps in SwiftNIO.
+    func serving(_ body: () async throws -> Void) async throws {
+        let running = Task { try await run() }
+        let outcome: Result<Void, any Error>
+        do {
+            try await body()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await shutdown()
+        let stopped = await running.result
+        try outcome.get()
+        try stopped.get()
     }
 }

@@ -7,7 +7,7 @@ import TestSupport
 
 /// `--web.config.file`: basic auth and TLS on a real server, checked with real clients.
 @Suite struct WebConfigTests {
-    func startServer(webConfig: String, in dir: URL) async throws -> (port: Int, task: Task<Void, any Error>) {
+    func makeServer(webConfig: String, in dir: URL) throws -> (port: Int, server: EmberServer) {
         let file = dir.appendingPathComponent("web.yml")
         try webConfig.write(to: file, atomically: false, encoding: .utf8)
         let port = Loopback.freePort()
@@ -19,28 +19,27 @@ import TestSupport
         let config = dir.appendingPathComponent("prometheus.yml")
         try "global:\n  scrape_interval: 15s\nscrape_configs: []\n".write(to: config, atomically: false, encoding: .utf8)
         options.configFile = config.path
-        let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        let task = Task { try await server.run() }
-        return (port, task)
+        return (port, try EmberServer(options: options, logger: Logger(label: "test")))
     }
 
     @Test func basicAuthRejectsMissingAndWrongCredentials() async throws {
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let hash = Bcrypt.hash("s3cret", cost: 4)
-        let (port, task) = try await startServer(webConfig: "basic_auth_users:\n  alice: \(hash)\n", in: dir)
-        defer { task.cancel() }
-        #expect(await Loopback.waitUntilResponding(port: port, timeoutSeconds: 30) == 401, "healthy without credentials")
-        let anonymous = try #require(await Loopback.request(port: port, path: "/-/healthy"))
-        #expect(anonymous.status == 401)
-        #expect(anonymous.headers["www-authenticate"] == "Basic")
-        let wrong = Data("alice:nope".utf8).base64EncodedString()
-        #expect(await Loopback.request(port: port, path: "/-/healthy", headers: ["Authorization": "Basic \(wrong)"])?.status == 401)
-        let unknown = Data("bob:s3cret".utf8).base64EncodedString()
-        #expect(await Loopback.request(port: port, path: "/-/healthy", headers: ["Authorization": "Basic \(unknown)"])?.status == 401)
-        let good = Data("alice:s3cret".utf8).base64EncodedString()
-        for _ in 0..<2 { // the second time answers from the verification cache
-            #expect(await Loopback.request(port: port, path: "/api/v1/status/buildinfo", headers: ["Authorization": "Basic \(good)"])?.status == 200)
+        let (port, server) = try makeServer(webConfig: "basic_auth_users:\n  alice: \(hash)\n", in: dir)
+        try await server.serving {
+            #expect(await Loopback.waitUntilResponding(port: port, timeoutSeconds: 30) == 401, "healthy without credentials")
+            let anonymous = try #require(await Loopback.request(port: port, path: "/-/healthy"))
+            #expect(anonymous.status == 401)
+            #expect(anonymous.headers["www-authenticate"] == "Basic")
+            let wrong = Data("alice:nope".utf8).base64EncodedString()
+            #expect(await Loopback.request(port: port, path: "/-/healthy", headers: ["Authorization": "Basic \(wrong)"])?.status == 401)
+            let unknown = Data("bob:s3cret".utf8).base64EncodedString()
+            #expect(await Loopback.request(port: port, path: "/-/healthy", headers: ["Authorization": "Basic \(unknown)"])?.status == 401)
+            let good = Data("alice:s3cret".utf8).base64EncodedString()
+            for _ in 0..<2 { // the second time answers from the verification cache
+                #expect(await Loopback.request(port: port, path: "/api/v1/status/buildinfo", headers: ["Authorization": "Basic \(good)"])?.status == 200)
+            }
         }
     }
 
@@ -53,22 +52,23 @@ import TestSupport
             "-keyout", dir.appendingPathComponent("key.pem").path, "-out", dir.appendingPathComponent("cert.pem").path,
         ])
         try #require(gen.status == 0, "openssl: \(gen.stderr)")
-        let (port, task) = try await startServer(webConfig: "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n", in: dir)
-        defer { task.cancel() }
-        let cert = dir.appendingPathComponent("cert.pem").path
-        var ok: (status: Int32, stdout: String, stderr: String) = (-1, "", "")
-        let deadline = Date().addingTimeInterval(45)
-        for _ in 0..<300 where Date() < deadline { // bounded wait for the listener: 300 tries or 45 s
-            ok = await offPool { (try? ChildProcess.run("/usr/bin/curl", ["-sS", "--max-time", "5", "--cacert", cert, "https://127.0.0.1:\(port)/-/healthy"])) ?? (-1, "", "") }
-            if ok.status == 0 { break }
-            try await Task.sleep(for: .milliseconds(150))
+        let (port, server) = try makeServer(webConfig: "tls_server_config:\n  cert_file: cert.pem\n  key_file: key.pem\n", in: dir)
+        try await server.serving {
+            let cert = dir.appendingPathComponent("cert.pem").path
+            var ok: (status: Int32, stdout: String, stderr: String) = (-1, "", "")
+            let deadline = Date().addingTimeInterval(45)
+            for _ in 0..<300 where Date() < deadline { // bounded wait for the listener: 300 tries or 45 s
+                ok = await offPool { (try? ChildProcess.run("/usr/bin/curl", ["-sS", "--max-time", "5", "--cacert", cert, "https://127.0.0.1:\(port)/-/healthy"])) ?? (-1, "", "") }
+                if ok.status == 0 { break }
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            #expect(ok.status == 0, "curl: \(ok.stderr)")
+            #expect(ok.stdout.contains("Healthy"))
+            // Without the CA the certificate is not trusted; plain HTTP is not served.
+            let untrusted: (status: Int32, stdout: String, stderr: String) = await offPool { (try? ChildProcess.run("/usr/bin/curl", ["-sS", "--max-time", "5", "https://127.0.0.1:\(port)/-/healthy"])) ?? (-1, "", "") }
+            #expect(untrusted.status != 0)
+            #expect(await Loopback.request(port: port, path: "/-/healthy", timeoutSeconds: 3)?.status != 200)
         }
-        #expect(ok.status == 0, "curl: \(ok.stderr)")
-        #expect(ok.stdout.contains("Healthy"))
-        // Without the CA the certificate is not trusted; plain HTTP is not served.
-        let untrusted: (status: Int32, stdout: String, stderr: String) = await offPool { (try? ChildProcess.run("/usr/bin/curl", ["-sS", "--max-time", "5", "https://127.0.0.1:\(port)/-/healthy"])) ?? (-1, "", "") }
-        #expect(untrusted.status != 0)
-        #expect(await Loopback.request(port: port, path: "/-/healthy", timeoutSeconds: 3)?.status != 200)
     }
 
     @Test func invalidWebConfigsAreLocatedErrors() throws {
