@@ -33,10 +33,15 @@ public final class HTTPClient: Sendable {
 
     /// Sends a request and waits for the complete response.
     ///
+    /// - Parameter start: when to send it; nil sends it at once. The client's
+    ///   thread times the start itself, which is cheaper than sleeping until
+    ///   then and calling: a periodic caller (a scrape loop) then wakes once per
+    ///   period, for the response. The request's timeouts count from the start.
     /// - Throws: ``HTTPClientError`` naming the URL and cause when no response
-    ///   arrived, or `CancellationError` when the awaiting task was cancelled.
-    public func execute(_ request: HTTPRequest) async throws -> HTTPResponse {
-        let transfer = Transfer(request: request)
+    ///   arrived, or `CancellationError` when the awaiting task was cancelled,
+    ///   also while the request waited for its start.
+    public func execute(_ request: HTTPRequest, startingAt start: ContinuousClock.Instant? = nil) async throws -> HTTPResponse {
+        let transfer = Transfer(request: request, startAt: start)
         let loop = self.loop
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in

@@ -12,6 +12,8 @@ final class Transfer: @unchecked Sendable {
     typealias Completion = @Sendable (Result<HTTPResponse, any Error>) -> Void
 
     let request: HTTPRequest
+    /// When the transfer may start; nil starts it as soon as the loop sees it.
+    let startAt: ContinuousClock.Instant?
     /// Set by a cancelled awaiting task; the loop checks it on admission.
     let cancelRequested = Atomic<Bool>(false)
     var completion: Completion?
@@ -33,8 +35,9 @@ final class Transfer: @unchecked Sendable {
     private(set) var negotiatedCipher: String?
     private var sizedBody = false
 
-    init(request: HTTPRequest) {
+    init(request: HTTPRequest, startAt: ContinuousClock.Instant? = nil) {
         self.request = request
+        self.startAt = startAt
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(to: 0)
     }

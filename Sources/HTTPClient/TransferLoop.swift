@@ -11,11 +11,31 @@ import Synchronization
 /// thread. Connections live in the multi handle's cache, so every transfer to
 /// a host can reuse a connection opened by an earlier one, and DNS results are
 /// cached there too. Easy handles are pooled to skip their setup cost.
+///
+/// A transfer may carry a start time. The loop keeps such transfers in its
+/// schedule and starts them from its own poll timeout, so a caller that would
+/// otherwise sleep until then (a scrape loop waiting for its next tick) costs
+/// no timer and no thread wake-ups besides this thread's. Submitting one wakes
+/// the loop only when it starts before the loop's planned wake-up.
 final class TransferLoop: @unchecked Sendable {
     private struct Inbox {
         var submissions: [Transfer] = []
         var cancellations: [Transfer] = []
         var shuttingDown = false
+        /// A `curl_multi_wakeup` the loop has not drained yet.
+        var wakeupPending = false
+        /// When the polling loop wakes by itself; nil while it is busy and
+        /// will not look at the inbox again before polling.
+        var loopWakesAt: ContinuousClock.Instant?
+
+        /// Whether a new entry needs a wakeup: not when one is pending, nor
+        /// when the loop already plans to wake before `start`.
+        mutating func needsWakeup(forStartAt start: ContinuousClock.Instant?) -> Bool {
+            if wakeupPending { return false }
+            if let start, let wake = loopWakesAt, start >= wake { return false }
+            wakeupPending = true
+            return true
+        }
     }
 
     private let inbox = Mutex(Inbox())
@@ -26,6 +46,7 @@ final class TransferLoop: @unchecked Sendable {
 
     // Loop-thread state.
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
+    private var schedule = TransferSchedule()
     private var idleHandles: [UnsafeMutableRawPointer] = []
     private static let idleHandleLimit = 128
     private static let pollLimitMilliseconds: Int32 = 1000
@@ -55,8 +76,7 @@ final class TransferLoop: @unchecked Sendable {
         }
         let accepted = inbox.withLock { inbox -> Bool in
             guard !inbox.shuttingDown else { return false }
-            // A wakeup is still pending while earlier work waits in the inbox.
-            if inbox.submissions.isEmpty && inbox.cancellations.isEmpty { _ = curl_multi_wakeup(multi) }
+            if inbox.needsWakeup(forStartAt: transfer.startAt) { _ = curl_multi_wakeup(multi) }
             inbox.submissions.append(transfer)
             return true
         }
@@ -70,7 +90,7 @@ final class TransferLoop: @unchecked Sendable {
         transfer.cancelRequested.store(true, ordering: .releasing)
         inbox.withLock { inbox in
             guard !inbox.shuttingDown else { return }
-            if inbox.submissions.isEmpty && inbox.cancellations.isEmpty { _ = curl_multi_wakeup(multi) }
+            if inbox.needsWakeup(forStartAt: nil) { _ = curl_multi_wakeup(multi) }
             inbox.cancellations.append(transfer)
         }
     }
@@ -96,21 +116,41 @@ final class TransferLoop: @unchecked Sendable {
             let stopping = inbox.withLock { inbox -> Bool in
                 swap(&inbox.submissions, &submissions)
                 swap(&inbox.cancellations, &cancellations)
+                inbox.wakeupPending = false
+                inbox.loopWakesAt = nil
                 return inbox.shuttingDown
             }
             if stopping {
                 stop(unadmitted: submissions)
                 return
             }
-            for transfer in submissions { admit(transfer) }
+            var now = ContinuousClock.now
+            for transfer in submissions {
+                if let start = transfer.startAt, start > now { schedule.insert(transfer) } else { admit(transfer) }
+            }
             for transfer in cancellations { abort(transfer) }
             submissions.removeAll(keepingCapacity: true)
             cancellations.removeAll(keepingCapacity: true)
+            for transfer in schedule.takeDue(at: now) { admit(transfer) }
             var running: Int32 = 0
             _ = curl_multi_perform(multi, &running)
             completeFinishedTransfers()
-            _ = curl_multi_poll(multi, nil, 0, Self.pollLimitMilliseconds, nil)
+            now = ContinuousClock.now
+            let timeout = pollTimeout(now: now)
+            inbox.withLock { $0.loopWakesAt = now + .milliseconds(timeout) }
+            _ = curl_multi_poll(multi, nil, 0, timeout, nil)
         }
+    }
+
+    /// Milliseconds until the next scheduled start (rounded up, so the loop
+    /// wakes at or after it), at most the poll limit. libcurl shortens the
+    /// wait further for its own timers.
+    private func pollTimeout(now: ContinuousClock.Instant) -> Int32 {
+        guard let next = schedule.nextStart else { return Self.pollLimitMilliseconds }
+        let (seconds, attoseconds) = (next - now).components
+        guard seconds < Int64(Self.pollLimitMilliseconds / 1000) else { return Self.pollLimitMilliseconds }
+        let millis = max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+        return Int32(min(millis, Int64(Self.pollLimitMilliseconds)))
     }
 
     private func admit(_ transfer: Transfer) {
@@ -144,6 +184,10 @@ final class TransferLoop: @unchecked Sendable {
     /// A cancellation for a transfer that already finished finds nothing to do;
     /// one that was never admitted was stopped by its flag in `admit`.
     private func abort(_ transfer: Transfer) {
+        if schedule.remove(transfer) {
+            finish(transfer, .failure(CancellationError()))
+            return
+        }
         guard let easy = transfer.easy, active[easy] === transfer else { return }
         active[easy] = nil
         _ = curl_multi_remove_handle(multi, easy)
@@ -182,7 +226,7 @@ final class TransferLoop: @unchecked Sendable {
     }
 
     private func stop(unadmitted: [Transfer]) {
-        for transfer in unadmitted {
+        for transfer in unadmitted + schedule.removeAll() {
             finish(transfer, .failure(transfer.failure(.shutdown, detail: "")))
         }
         for (easy, transfer) in active {
