@@ -12,7 +12,6 @@ struct EasyHandleSetup {
 
     func apply() throws(HTTPClientError) {
         try check(ember_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
-        try check(ember_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer), "ERRORBUFFER")
         try check(ember_curl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"), "PROTOCOLS_STR")
         try check(ember_curl_setopt_string(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"), "REDIR_PROTOCOLS_STR")
         try applyURLAndHeaders()
@@ -22,7 +21,17 @@ struct EasyHandleSetup {
         try applyTLS()
         try applyProxy()
         try installCallbacks()
+        try bindTransfer()
         if request.collectConnectionInfo { try applyConnectionInfoCollection() }
+    }
+
+    /// Points the handle's callbacks and error buffer at this transfer: all a
+    /// handle set up for an equal request needs (see `EasyHandlePool`).
+    func bindTransfer() throws(HTTPClientError) {
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
+        try check(ember_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, transfer.errorBuffer), "ERRORBUFFER")
+        try check(ember_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, context), "WRITEDATA")
+        try check(ember_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, context), "HEADERDATA")
     }
 
     /// A fresh, unshared connection, so its handshake (and certificate chain) is
@@ -213,14 +222,12 @@ struct EasyHandleSetup {
     }
 
     private func installCallbacks() throws(HTTPClientError) {
-        let context = Unmanaged.passUnretained(transfer).toOpaque()
         try check(ember_curl_setopt_data_cb(easy, CURLOPT_WRITEFUNCTION) { data, size, count, context in
             guard let context else { return 0 }
             let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
             let length = size * count
             return transfer.appendBody(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
         }, "WRITEFUNCTION")
-        try check(ember_curl_setopt_pointer(easy, CURLOPT_WRITEDATA, context), "WRITEDATA")
         try check(ember_curl_setopt_data_cb(easy, CURLOPT_HEADERFUNCTION) { data, size, count, context in
             guard let context else { return 0 }
             let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
@@ -228,7 +235,6 @@ struct EasyHandleSetup {
             transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
             return length
         }, "HEADERFUNCTION")
-        try check(ember_curl_setopt_pointer(easy, CURLOPT_HEADERDATA, context), "HEADERDATA")
     }
 
     private func check(_ code: CURLcode, _ option: String) throws(HTTPClientError) {

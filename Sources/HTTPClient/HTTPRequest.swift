@@ -95,7 +95,7 @@ public struct TLSOptions: Sendable, Hashable {
 }
 
 /// One HTTP request to execute with ``HTTPClient``.
-public struct HTTPRequest: Sendable {
+public struct HTTPRequest: Sendable, Hashable {
     /// Absolute `http://` or `https://` URL.
     public var url: String
     /// Request method; `GET` by default.

@@ -10,7 +10,8 @@ import Synchronization
 /// `curl_multi_wakeup`, the one multi call libcurl allows from another
 /// thread. Connections live in the multi handle's cache, so every transfer to
 /// a host can reuse a connection opened by an earlier one, and DNS results are
-/// cached there too. Easy handles are pooled to skip their setup cost.
+/// cached there too. Easy handles are pooled, set up for their last request
+/// (see `EasyHandlePool`).
 ///
 /// A transfer may carry a start time. The loop keeps such transfers in its
 /// schedule and starts them from its own poll timeout, so a caller that would
@@ -47,8 +48,7 @@ final class TransferLoop: @unchecked Sendable {
     // Loop-thread state.
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     private var schedule = TransferSchedule()
-    private var idleHandles: [UnsafeMutableRawPointer] = []
-    private static let idleHandleLimit = 128
+    private var handles: EasyHandlePool
     private static let pollLimitMilliseconds: Int32 = 1000
 
     init(configuration: HTTPClientConfiguration) {
@@ -58,6 +58,7 @@ final class TransferLoop: @unchecked Sendable {
         }
         self.multi = multi
         self.configuration = configuration
+        handles = EasyHandlePool(configuredLimit: configuration.maxIdleConnections)
         _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxIdleConnections))
         _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(0, configuration.maxConnectionsPerHost))
         _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(0, configuration.maxTotalConnections))
@@ -158,27 +159,48 @@ final class TransferLoop: @unchecked Sendable {
             finish(transfer, .failure(CancellationError()))
             return
         }
-        guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
-            finish(transfer, .failure(transfer.failure(.transfer(curlCode: Int(CURLE_OUT_OF_MEMORY.rawValue)),
-                                                       detail: "libcurl could not allocate an easy handle")))
-            return
-        }
-        transfer.easy = easy
         do {
-            try EasyHandleSetup(easy: easy, transfer: transfer, configuration: configuration).apply()
+            try attachHandle(to: transfer)
         } catch {
-            recycle(easy, of: transfer)
             finish(transfer, .failure(error))
             return
         }
+        guard let easy = transfer.easy else { return }
         let added = curl_multi_add_handle(multi, easy)
         guard added == CURLM_OK else {
-            recycle(easy, of: transfer)
+            recycle(easy, of: transfer, keepingConfiguration: false)
             let detail = "curl_multi_add_handle: \(String(cString: curl_multi_strerror(added)))"
             finish(transfer, .failure(transfer.failure(.transfer(curlCode: Int(CURLE_FAILED_INIT.rawValue)), detail: detail)))
             return
         }
         active[easy] = transfer
+    }
+
+    /// Gives the transfer an easy handle set up for its request: one kept
+    /// from an equal earlier request, or a blank one it configures.
+    private func attachHandle(to transfer: Transfer) throws(HTTPClientError) {
+        if EasyHandlePool.keepsConfiguration(transfer.request), let kept = handles.takeConfigured(for: transfer.request) {
+            transfer.easy = kept.easy
+            transfer.headerList = kept.headerList
+            transfer.connectToList = kept.connectToList
+            do {
+                try EasyHandleSetup(easy: kept.easy, transfer: transfer, configuration: configuration).bindTransfer()
+            } catch {
+                recycle(kept.easy, of: transfer, keepingConfiguration: false)
+                throw error
+            }
+            return
+        }
+        guard let easy = handles.takeBlank() else {
+            throw transfer.failure(.transfer(curlCode: Int(CURLE_OUT_OF_MEMORY.rawValue)), detail: "libcurl could not allocate an easy handle")
+        }
+        transfer.easy = easy
+        do {
+            try EasyHandleSetup(easy: easy, transfer: transfer, configuration: configuration).apply()
+        } catch {
+            recycle(easy, of: transfer, keepingConfiguration: false)
+            throw error
+        }
     }
 
     /// A cancellation for a transfer that already finished finds nothing to do;
@@ -191,7 +213,7 @@ final class TransferLoop: @unchecked Sendable {
         guard let easy = transfer.easy, active[easy] === transfer else { return }
         active[easy] = nil
         _ = curl_multi_remove_handle(multi, easy)
-        recycle(easy, of: transfer)
+        recycle(easy, of: transfer, keepingConfiguration: false)
         finish(transfer, .failure(CancellationError()))
     }
 
@@ -201,21 +223,26 @@ final class TransferLoop: @unchecked Sendable {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
                   let transfer = active.removeValue(forKey: easy) else { continue }
             // The message is invalid after remove_handle, so read it first.
-            let result = transfer.outcome(code: ember_curl_msg_result(message), easy: easy)
+            let code = ember_curl_msg_result(message)
+            let result = transfer.outcome(code: code, easy: easy)
             _ = curl_multi_remove_handle(multi, easy)
-            recycle(easy, of: transfer)
+            recycle(easy, of: transfer, keepingConfiguration: code == CURLE_OK)
             finish(transfer, result)
         }
     }
 
-    private func recycle(_ easy: UnsafeMutableRawPointer, of transfer: Transfer) {
+    /// Returns a handle to the pool: still set up for the transfer's request
+    /// after a success (the pool takes the lists it points to), reset otherwise.
+    private func recycle(_ easy: UnsafeMutableRawPointer, of transfer: Transfer, keepingConfiguration: Bool) {
         transfer.easy = nil
-        curl_easy_reset(easy)
-        transfer.releaseCurlLists()
-        if idleHandles.count < Self.idleHandleLimit {
-            idleHandles.append(easy)
+        if keepingConfiguration && EasyHandlePool.keepsConfiguration(transfer.request) {
+            handles.keepConfigured(.init(easy: easy, request: transfer.request,
+                                         headerList: transfer.headerList, connectToList: transfer.connectToList))
+            transfer.headerList = nil
+            transfer.connectToList = nil
         } else {
-            curl_easy_cleanup(easy)
+            handles.putBlank(easy)
+            transfer.releaseCurlLists()
         }
     }
 
@@ -231,12 +258,11 @@ final class TransferLoop: @unchecked Sendable {
         }
         for (easy, transfer) in active {
             _ = curl_multi_remove_handle(multi, easy)
-            recycle(easy, of: transfer)
+            recycle(easy, of: transfer, keepingConfiguration: false)
             finish(transfer, .failure(transfer.failure(.shutdown, detail: "client shut down while the request was in flight")))
         }
         active.removeAll()
-        for easy in idleHandles { curl_easy_cleanup(easy) }
-        idleHandles.removeAll()
+        handles.removeAll()
         _ = curl_multi_cleanup(multi)
         finished.leave()
     }
