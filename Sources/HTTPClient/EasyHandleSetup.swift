@@ -147,7 +147,12 @@ struct EasyHandleSetup {
         try check(ember_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(connectTimeout)), "CONNECTTIMEOUT_MS")
         try check(ember_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, request.followRedirects ? 1 : 0), "FOLLOWLOCATION")
         try check(ember_curl_setopt_long(easy, CURLOPT_MAXREDIRS, max(0, request.maxRedirects)), "MAXREDIRS")
+        // libcurl's 16 KiB default reads a 100 KB scrape in seven recv calls,
+        // each after a poll; 128 KiB takes what loopback delivers at once.
+        try check(ember_curl_setopt_long(easy, CURLOPT_BUFFERSIZE, Self.receiveBufferBytes), "BUFFERSIZE")
     }
+
+    static let receiveBufferBytes = 128 << 10
 
     /// libcurl reads 0 as "no limit", so anything below a millisecond becomes one.
     static func milliseconds(_ duration: Duration) -> Int {
