@@ -275,6 +275,33 @@ struct ManagerLifecycleTests {
                 "shutdown writes no staleness markers, as Prometheus")
     }
 
+    @Test("metadata follows the target's changes, not its failed scrapes")
+    func metadataFollowsChanges() async throws {
+        let target = try TestTarget(ScrapeLoopTests.payload)
+        let m = ScrapeTest.manager(MemoryStorage())
+        await m.apply(try ScrapeTest.config(ScrapeTest.job(targets: [target.address])))
+        #expect(await ScrapeTest.waitForScrapes(m, 2))
+        #expect(m.metadata()["http_requests_total"] == [MetricMetadata(type: "counter", help: "Requests served.")])
+
+        // A changed HELP text (with an escape) shows after the next scrape.
+        target.set(ScrapeLoopTests.payload.replacingOccurrences(of: "Requests served.", with: #"Requests\nserved \\ now."#))
+        #expect(await ScrapeTest.wait(20) { m.metadata()["http_requests_total"]?.first?.help == "Requests\nserved \\ now." })
+
+        // A failed scrape keeps the last good metadata; the target coming back with the
+        // first payload brings the first metadata back.
+        let scrapes = m.targets.first?.scrapes ?? 0
+        target.set(status: 500)
+        #expect(await ScrapeTest.wait(20) { (m.targets.first?.scrapes ?? 0) >= scrapes + 2 && m.targets.first?.health == .down })
+        #expect(m.metadata()["http_requests_total"]?.first?.help == "Requests\nserved \\ now.")
+        target.set(status: 200)
+        target.set(ScrapeLoopTests.payload)
+        #expect(await ScrapeTest.wait(20) { m.metadata()["http_requests_total"]?.first?.help == "Requests served." })
+        // A family losing its TYPE line becomes unknown.
+        target.set(ScrapeLoopTests.payload.replacingOccurrences(of: "# TYPE temperature_celsius gauge\n", with: ""))
+        #expect(await ScrapeTest.wait(20) { m.metadata()["temperature_celsius"] == nil })
+        await m.stop()
+    }
+
     @Test("metadata limits per metric and overall")
     func metadataLimits() async throws {
         let a = try TestTarget("# HELP m one\n# TYPE m gauge\nm 1\n# TYPE n counter\nn_total 1\n")

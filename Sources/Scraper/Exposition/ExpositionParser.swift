@@ -237,18 +237,34 @@ public struct ExpositionParser {
 
     /// The metric name of the current `# HELP`, `# TYPE` or `# UNIT` entry.
     public func metadataMetricName() -> String {
-        decoded(metadataName, escaped: metadataNameEscaped, style: .full)
+        metadataMetricName(metadataName, escaped: metadataNameEscaped)
     }
 
     /// The unescaped text of the current `# HELP` entry. The text format knows the
     /// escapes `\\` and `\n`; OpenMetrics also `\"`.
     public func helpText() -> String {
-        decoded(metadataText, escaped: true, style: format == .openMetrics ? .full : .help)
+        helpText(metadataText)
     }
 
     /// The unit of the current `# UNIT` entry, or the text of a comment.
     public func metadataTextString() -> String {
         decoded(metadataText, escaped: false, style: .full)
+    }
+
+    /// A metadata entry's metric name from its range, for callers that keep
+    /// ranges (`metadataName`, `metadataNameEscaped`) past the entry.
+    func metadataMetricName(_ range: Range<Int>, escaped: Bool) -> String {
+        decoded(range, escaped: escaped, style: .full)
+    }
+
+    /// A `# HELP` text from its range (`metadataText` of the entry).
+    func helpText(_ range: Range<Int>) -> String {
+        decoded(range, escaped: true, style: format == .openMetrics ? .full : .help)
+    }
+
+    /// A `# UNIT` text from its range (`metadataText` of the entry).
+    func unitText(_ range: Range<Int>) -> String {
+        decoded(range, escaped: false, style: .full)
     }
 
     private func decoded(_ range: Range<Int>, escaped: Bool, style: EscapeStyle) -> String {

@@ -5,9 +5,12 @@ import Storage
 extension ScrapeLoop {
     /// Parses a payload and appends its samples through the cache; throws (so the
     /// caller rolls back) on a malformed payload or an exceeded limit.
+    /// `metadataChange` gets the payload's metadata when it differs from the
+    /// last accepted scrape's (see `ScrapeMetadata`).
     func appendPayload(_ body: [UInt8], format: ExpositionFormat, to app: any Appender, at t: Timestamp,
-                       metadata: inout [String: MetricMetadata]) throws -> ScrapeCounts {
+                       metadataChange: inout [String: MetricMetadata]?) throws -> ScrapeCounts {
         var parser = ExpositionParser(body, format: format, openMetricsSemantics: false)
+        metadata.begin(format: format)
         // Series bytes the cache holds were checked when new: only misses are checked.
         parser.defersSeriesCheck = true
         var counts = ScrapeCounts()
@@ -33,16 +36,13 @@ extension ScrapeLoop {
                 let ref = try appendSample(app, entry: index, labels: newLabels, t: explicit ?? t, v: value, counts: &counts)
                 cache.markSeen(index, ref: ref, tracksStaleness: explicit == nil || trackExplicit)
                 if presentLabels != nil, let labels = newLabels ?? finalLabels(ofEntry: index) { presentLabels?.insert(labels) }
-            case .type(_, let type):
-                metadata[parser.metadataMetricName(), default: MetricMetadata()].type = type.rawValue
-            case .help:
-                metadata[parser.metadataMetricName(), default: MetricMetadata()].help = parser.helpText()
-            case .unit:
-                metadata[parser.metadataMetricName(), default: MetricMetadata()].unit = parser.metadataTextString()
+            case .type, .help, .unit:
+                metadata.record(entry, of: parser)
             case .comment, .eof:
                 break
             }
         }
+        metadataChange = metadata.changes(parser)
         appendStaleMarkers(app, at: t, entries: cache.vanishedEntries())
         if let present = presentLabels { appendStaleMarkers(app, at: t, series: carriedSeries.filter { !present.contains($0) }) }
         return counts

@@ -59,6 +59,7 @@ actor ScrapeLoop {
     /// Unchecked: only this actor touches it, and the per-sample dynamic
     /// exclusivity checks of a class property showed in profiles.
     @exclusivity(unchecked) var cache = ScrapeCache()
+    var metadata = ScrapeMetadata()
     /// Timestamp of the last scrape's samples (aligned), nil before the first.
     var lastAppendTime: Timestamp?
     /// Series a predecessor loop (before a config change) scraped last; they get
@@ -141,7 +142,7 @@ actor ScrapeLoop {
         let t = appendTime(now: wallStart)
         var counts = ScrapeCounts()
         var failure: String?
-        var metadata: [String: MetricMetadata] = [:]
+        var metadataChange: [String: MetricMetadata]?
         do {
             if let forced = status.forcedError.withLock({ $0 }) {
                 try await Task.sleep(until: start, clock: .continuous)
@@ -153,9 +154,10 @@ actor ScrapeLoop {
             let format = try detectFormat(response.headers["Content-Type"])
             let app = storage.appender()
             do {
-                counts = try appendPayload(response.body, format: format, to: app, at: t, metadata: &metadata)
+                counts = try appendPayload(response.body, format: format, to: app, at: t, metadataChange: &metadataChange)
                 appendReport(app, at: t, up: true, duration: (ContinuousClock.now - start).seconds, counts: counts)
                 try app.commit()
+                metadata.accept()
                 if counts.rejected > 0 {
                     logger.warning("error on ingesting samples: \(counts.rejected) out of order, duplicate or out of bounds")
                 }
@@ -181,7 +183,7 @@ actor ScrapeLoop {
         cache.finishIteration()
         lastAppendTime = t
         publish(start: wallStart, duration: (ContinuousClock.now - start).seconds, failure: failure,
-                rejected: counts.rejected, metadata: failure == nil ? metadata : nil)
+                rejected: counts.rejected, metadata: failure == nil ? metadataChange : nil)
     }
 
     private func detectFormat(_ contentType: String?) throws -> ExpositionFormat {
@@ -219,9 +221,7 @@ actor ScrapeLoop {
             s.scrapes += 1
             if failure != nil { s.failedScrapes += 1 }
         }
-        if let metadata {
-            status.metadata.withLock { if $0 != metadata { $0 = metadata } }
-        }
+        if let metadata { status.metadata.withLock { $0 = metadata } }
     }
 
     /// Staleness markers for every series of the last scrape and the report
