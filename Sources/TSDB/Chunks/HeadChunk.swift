@@ -91,6 +91,14 @@ public struct HeadChunk: @unchecked Sendable {
         sampleCount &+= 1
     }
 
+    /// Allocates room for `bytes` of encoded stream ahead of the appends
+    /// (the stream grows in small steps otherwise). Only on an empty chunk.
+    public mutating func reserve(bytes: Int) {
+        precondition(count == 0, "reserve(bytes:) on a chunk that holds samples")
+        guard bytes > 2 else { return }
+        stream.reserve(bits: bytes * 8 - stream.bitCount)
+    }
+
     /// A copy holding the samples appended so far, sharing the bytes until
     /// the next append here. The only way to copy a chunk that may grow.
     public mutating func snapshot() -> HeadChunk {
