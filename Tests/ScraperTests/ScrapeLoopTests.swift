@@ -275,6 +275,26 @@ struct ManagerLifecycleTests {
                 "shutdown writes no staleness markers, as Prometheus")
     }
 
+    @Test("a scrape that fails before its request keeps to the interval")
+    func failureBeforeTheRequestKeepsTheInterval() async throws {
+        let target = try TestTarget(ScrapeLoopTests.payload)
+        let m = ScrapeTest.manager(MemoryStorage())
+        let job = ScrapeTest.job(targets: [target.address],
+                                 extra: "basic_auth: {username: u, password_file: /nonexistent/ember-test-secret}")
+        await m.apply(try ScrapeTest.config(job))
+        #expect(await ScrapeTest.waitForScrapes(m, 1))
+        let first = m.targets.first?.scrapes ?? 0
+        try await Task.sleep(for: .seconds(1))
+        let later = m.targets.first?.scrapes ?? 0
+        let state = try #require(m.targets.first)
+        await m.stop()
+        #expect(state.health == .down)
+        #expect(state.lastError.contains("unable to read secret file /nonexistent/ember-test-secret"), "\(state.lastError)")
+        // 200 ms interval: about five scrapes in a second, not a loop running ahead of the clock.
+        #expect(later - first >= 2 && later - first <= 10, "\(later - first) scrapes in one second")
+        #expect(target.requests.isEmpty)
+    }
+
     @Test("metadata follows the target's changes, not its failed scrapes")
     func metadataFollowsChanges() async throws {
         let target = try TestTarget(ScrapeLoopTests.payload)

@@ -144,10 +144,7 @@ actor ScrapeLoop {
         var failure: String?
         var metadataChange: [String: MetricMetadata]?
         do {
-            if let forced = status.forcedError.withLock({ $0 }) {
-                try await Task.sleep(until: start, clock: .continuous)
-                throw ScrapeError(forced)
-            }
+            if let forced = status.forcedError.withLock({ $0 }) { throw ScrapeError(forced) }
             let response = try await client.execute(try settings.request.request(), startingAt: start)
             if Task.isCancelled { return }
             guard response.isSuccess else { throw ScrapeError("server returned HTTP status \(response.statusLine)") }
@@ -169,6 +166,12 @@ actor ScrapeLoop {
             return
         } catch {
             if Task.isCancelled { return }
+            // Failed before its start (no request was sent: an unreadable
+            // credentials file, a forced error): report at the tick, not
+            // ahead of it, or the loop would run ahead of the clock.
+            if ContinuousClock.now < start {
+                do { try await Task.sleep(until: start, clock: .continuous) } catch { return }
+            }
             failure = "\(error)"
             counts = ScrapeCounts()
             cache.revertIteration()
