@@ -19,7 +19,7 @@ struct EasyHandlePool {
     }
 
     private var configured: [String: [Configured]] = [:]
-    private(set) var configuredCount = 0
+    private var configuredCount = 0
     private var blank: [UnsafeMutableRawPointer] = []
     private let configuredLimit: Int
     private static let blankLimit = 128

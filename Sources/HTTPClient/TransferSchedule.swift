@@ -8,8 +8,6 @@ struct TransferSchedule {
     /// Latest start first, so the next one due is `last`.
     private var waiting: [Transfer] = []
 
-    var isEmpty: Bool { waiting.isEmpty }
-
     /// When the earliest waiting transfer is due.
     var nextStart: ContinuousClock.Instant? { waiting.last?.startAt }
 

@@ -6,21 +6,10 @@ import TestSupport
 
 /// `EmberServer.shutdown()`: the graceful stop SIGTERM performs, reachable from code.
 @Suite struct ShutdownTests {
-    func makeServer(in dir: URL) throws -> (port: Int, server: EmberServer) {
-        let port = Loopback.freePort()
-        var options = ServerOptions()
-        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
-        options.storagePath = dir.appendingPathComponent("data").path
-        let config = dir.appendingPathComponent("prometheus.yml")
-        try TestServer.quietConfig.write(to: config, atomically: false, encoding: .utf8)
-        options.configFile = config.path
-        return (port, try EmberServer(options: options, logger: Logger(label: "test")))
-    }
-
     @Test func shutdownStopsARunningServerAndFreesItsPort() async throws {
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (port, server) = try makeServer(in: dir)
+        let (port, server) = try TestServer.make(in: dir)
         let running = Task { try await server.run() }
         #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
         // A request racing the shutdown: a connection accepted but not yet
@@ -35,7 +24,7 @@ import TestSupport
     @Test func shutdownBeforeRunMakesRunReturnAtOnce() async throws {
         let dir = try TestPaths.makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let (_, server) = try makeServer(in: dir)
+        let (_, server) = try TestServer.make(in: dir)
         await server.shutdown()
         let started = ContinuousClock.now
         try await server.run()

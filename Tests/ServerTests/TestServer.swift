@@ -24,6 +24,18 @@ enum TestServer {
         for (name, text) in files {
             try text.write(to: dir.appendingPathComponent(name), atomically: false, encoding: .utf8)
         }
+        let (port, server) = try make(in: dir, config: config, configure: configure)
+        try prepare(server)
+        try await server.serving {
+            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
+            try await body(port, dir)
+        }
+    }
+
+    /// A server (not started) on a free loopback port, with its data and
+    /// `config` as prometheus.yml in `dir` (nil config: the embedded default).
+    static func make(in dir: URL, config: String? = quietConfig,
+                     configure: (inout ServerOptions) -> Void = { _ in }) throws -> (port: Int, server: EmberServer) {
         let port = Loopback.freePort()
         var options = ServerOptions()
         options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
@@ -34,12 +46,7 @@ enum TestServer {
             options.configFile = file.path
         }
         configure(&options)
-        let server = try EmberServer(options: options, logger: Logger(label: "test"))
-        try prepare(server)
-        try await server.serving {
-            #expect(await Loopback.waitUntilHealthy(port: port, timeoutSeconds: 20))
-            try await body(port, dir)
-        }
+        return (port, try EmberServer(options: options, logger: Logger(label: "test")))
     }
 }
 

@@ -10,16 +10,7 @@ import TestSupport
     func makeServer(webConfig: String, in dir: URL) throws -> (port: Int, server: EmberServer) {
         let file = dir.appendingPathComponent("web.yml")
         try webConfig.write(to: file, atomically: false, encoding: .utf8)
-        let port = Loopback.freePort()
-        var options = ServerOptions()
-        options.listenAddress = ListenAddress(host: "127.0.0.1", port: port)
-        options.webConfigFile = file.path
-        options.storagePath = dir.appendingPathComponent("data").path
-        // No scrape jobs: start-up stays quick on a loaded machine.
-        let config = dir.appendingPathComponent("prometheus.yml")
-        try "global:\n  scrape_interval: 15s\nscrape_configs: []\n".write(to: config, atomically: false, encoding: .utf8)
-        options.configFile = config.path
-        return (port, try EmberServer(options: options, logger: Logger(label: "test")))
+        return try TestServer.make(in: dir) { $0.webConfigFile = file.path }
     }
 
     @Test func basicAuthRejectsMissingAndWrongCredentials() async throws {
