@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # System packages the build, the tests and the peer comparisons need (Debian names).
-APT_PACKAGES := pkg-config libsqlite3-dev libcurl4-openssl-dev sqlite3 curl openssl python3 python3-pip \
+APT_PACKAGES := pkg-config libsqlite3-dev libcurl4-openssl-dev zlib1g-dev sqlite3 curl openssl python3 python3-pip \
 	prometheus prometheus-alertmanager prometheus-node-exporter victoria-metrics chromium
 # Python packages the tests use (real OpenMetrics producers, SMTP server, HTTP client for the API comparison).
 PIP_PACKAGES := prometheus_client aiosmtpd requests

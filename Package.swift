@@ -28,11 +28,12 @@ var targets: [Target] = [
     // System libraries, found through pkg-config.
     .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     // Core modules: see docs/ARCHITECTURE.md.
     .target(name: "Model"),
     .target(name: "Storage", dependencies: ["Model"]),
-    .target(name: "HTTPClient", dependencies: ["CCurl"]),
+    .target(name: "HTTPClient", dependencies: ["CCurl", "CZlib"]),
     .target(name: "Config", dependencies: ["Model", yams]),
     // CPU instructions for the TSDB: CRC-32C (WAL records, chunk files).
     .target(name: "CIntrinsics"),

@@ -16,6 +16,9 @@ public struct HTTPClientConfiguration: Sendable {
     /// Whether `http_proxy`, `https_proxy` and `no_proxy` from the environment
     /// apply to requests without a `proxyURL` (Prometheus's `proxy_from_environment`).
     public var proxyFromEnvironment: Bool
+    /// Whether plain `http://` GETs to numeric addresses bypass libcurl for a
+    /// leaner HTTP/1.1 exchange (see `PlainTransport`); libcurl carries them when false.
+    public var usesPlainTransport: Bool
 
     /// Creates a configuration; the defaults suit scraping and notifications.
     public init(
@@ -25,7 +28,8 @@ public struct HTTPClientConfiguration: Sendable {
         maxConnectionsPerHost: Int = 0,
         maxTotalConnections: Int = 0,
         maxIdleConnections: Int = 512,
-        proxyFromEnvironment: Bool = false
+        proxyFromEnvironment: Bool = false,
+        usesPlainTransport: Bool = true
     ) {
         self.timeout = timeout
         self.connectTimeout = connectTimeout
@@ -34,5 +38,6 @@ public struct HTTPClientConfiguration: Sendable {
         self.maxTotalConnections = maxTotalConnections
         self.maxIdleConnections = maxIdleConnections
         self.proxyFromEnvironment = proxyFromEnvironment
+        self.usesPlainTransport = usesPlainTransport
     }
 }

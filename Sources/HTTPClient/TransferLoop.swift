@@ -49,6 +49,10 @@ final class TransferLoop: @unchecked Sendable {
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
     private var schedule = TransferSchedule()
     private var handles: EasyHandlePool
+    private var plain: PlainTransport
+    private var plainReady: [curl_waitfd] = []
+    private var plainRequests: [HTTPRequest: PlainRequest?] = [:]
+    private static let plainRequestMemory = 4096
     private static let pollLimitMilliseconds: Int32 = 1000
 
     init(configuration: HTTPClientConfiguration) {
@@ -59,6 +63,7 @@ final class TransferLoop: @unchecked Sendable {
         self.multi = multi
         self.configuration = configuration
         handles = EasyHandlePool(configuredLimit: configuration.maxIdleConnections)
+        plain = PlainTransport(configuration: configuration)
         _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(1, configuration.maxIdleConnections))
         _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(0, configuration.maxConnectionsPerHost))
         _ = ember_curl_multi_setopt_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(0, configuration.maxTotalConnections))
@@ -139,7 +144,33 @@ final class TransferLoop: @unchecked Sendable {
             now = ContinuousClock.now
             let timeout = pollTimeout(now: now)
             inbox.withLock { $0.loopWakesAt = now + .milliseconds(timeout) }
+            pollOnce(timeout: timeout)
+        }
+    }
+
+    /// Waits for libcurl's sockets, the plain transport's and the wake-up, then
+    /// drives the plain exchanges that became ready or ran out of time.
+    private func pollOnce(timeout: Int32) {
+        plainReady.removeAll(keepingCapacity: true)
+        plain.waitDescriptors(into: &plainReady)
+        if plainReady.isEmpty {
             _ = curl_multi_poll(multi, nil, 0, timeout, nil)
+            return
+        }
+        _ = plainReady.withUnsafeMutableBufferPointer { fds in
+            curl_multi_poll(multi, fds.baseAddress, UInt32(fds.count), timeout, nil)
+        }
+        let now = ContinuousClock.now
+        for (transfer, outcome) in plain.handle(plainReady, now: now) + plain.expire(now: now) {
+            settle(transfer, outcome)
+        }
+        plain.pruneIdle(now: now)
+    }
+
+    private func settle(_ transfer: Transfer, _ outcome: PlainTransport.Outcome) {
+        switch outcome {
+        case .completed(let result): finish(transfer, result)
+        case .handOff: admitToCurl(transfer)
         }
     }
 
@@ -147,7 +178,8 @@ final class TransferLoop: @unchecked Sendable {
     /// wakes at or after it), at most the poll limit. libcurl shortens the
     /// wait further for its own timers.
     private func pollTimeout(now: ContinuousClock.Instant) -> Int32 {
-        guard let next = schedule.nextStart else { return Self.pollLimitMilliseconds }
+        let starts = [schedule.nextStart, plain.nextDeadline].compactMap { $0 }
+        guard let next = starts.min() else { return Self.pollLimitMilliseconds }
         let (seconds, attoseconds) = (next - now).components
         guard seconds < Int64(Self.pollLimitMilliseconds / 1000) else { return Self.pollLimitMilliseconds }
         let millis = max(0, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
@@ -159,6 +191,25 @@ final class TransferLoop: @unchecked Sendable {
             finish(transfer, .failure(CancellationError()))
             return
         }
+        if let request = plainRequest(for: transfer.request) {
+            if let outcome = plain.start(transfer, request, now: .now) { settle(transfer, outcome) }
+            return
+        }
+        admitToCurl(transfer)
+    }
+
+    /// The plain transport's form of a request, or nil when libcurl must carry
+    /// it. Remembered per request: a scrape target sends the same one each
+    /// interval, and building the wire form cost as much as the rest of the exchange.
+    private func plainRequest(for request: HTTPRequest) -> PlainRequest? {
+        if let known = plainRequests[request] { return known }
+        if plainRequests.count >= Self.plainRequestMemory { plainRequests.removeAll(keepingCapacity: true) }
+        let built = PlainRequest(request, configuration: configuration)
+        plainRequests[request] = .some(built)
+        return built
+    }
+
+    private func admitToCurl(_ transfer: Transfer) {
         do {
             try attachHandle(to: transfer)
         } catch {
@@ -207,6 +258,10 @@ final class TransferLoop: @unchecked Sendable {
     /// one that was never admitted was stopped by its flag in `admit`.
     private func abort(_ transfer: Transfer) {
         if schedule.remove(transfer) {
+            finish(transfer, .failure(CancellationError()))
+            return
+        }
+        if plain.cancel(transfer) {
             finish(transfer, .failure(CancellationError()))
             return
         }
@@ -262,6 +317,9 @@ final class TransferLoop: @unchecked Sendable {
             finish(transfer, .failure(transfer.failure(.shutdown, detail: "client shut down while the request was in flight")))
         }
         active.removeAll()
+        for transfer in plain.closeAll() {
+            finish(transfer, .failure(transfer.failure(.shutdown, detail: "client shut down while the request was in flight")))
+        }
         handles.removeAll()
         _ = curl_multi_cleanup(multi)
         finished.leave()
