@@ -152,6 +152,14 @@ struct HTTP1ResponseParserTests {
         }
     }
 
+    @Test func bytesPastTheResponseAreNoted() throws {
+        var parser = HTTP1ResponseParser(requestWasHead: false, bodyLimit: nil)
+        try Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n".utf8).withUnsafeBytes { try parser.consume($0) }
+        #expect(parser.phase == .complete)
+        #expect(String(decoding: parser.body, as: UTF8.self) == "ok")
+        #expect(parser.receivedPastEnd)
+    }
+
     @Test func aTruncatedBodyIsAnError() throws {
         var parser = HTTP1ResponseParser(requestWasHead: false, bodyLimit: nil)
         try Array("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc".utf8).withUnsafeBytes { try parser.consume($0) }

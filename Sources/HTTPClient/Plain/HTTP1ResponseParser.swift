@@ -65,8 +65,8 @@ struct HTTP1ResponseParser {
     /// fails before that may be retried on a fresh one).
     var started: Bool { phase != .head || !head.isEmpty }
 
-    /// Consumes received bytes. Bytes past the end of the response are ignored
-    /// (a server may not pipeline unrequested responses).
+    /// Consumes received bytes. Bytes past the end of the response are
+    /// dropped and noted in `receivedPastEnd`: nothing was asked for them.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(HTTP1ResponseError) {
         var rest = bytes[...]
         while !rest.isEmpty && phase != .complete {
@@ -76,10 +76,15 @@ struct HTTP1ResponseParser {
             case .body:
                 rest = try consumeBody(rest)
             case .complete:
-                return
+                break
             }
         }
+        if !rest.isEmpty { receivedPastEnd = true }
     }
+
+    /// The server sent more than the response: its connection cannot carry
+    /// another exchange (libcurl closes it too).
+    private(set) var receivedPastEnd = false
 
     /// Space in the body buffer for the next receive, when the response's
     /// length is known; nil otherwise.

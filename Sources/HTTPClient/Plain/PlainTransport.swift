@@ -256,7 +256,7 @@ struct PlainTransport {
 
     private mutating func finish(_ exchange: PlainExchange, now: ContinuousClock.Instant) -> Outcome {
         var parser = exchange.parser
-        if parser.keepAlive && !exchange.serverClosed {
+        if parser.keepAlive && !exchange.serverClosed && !parser.receivedPastEnd {
             keepIdle(exchange.fd, exchange.request.endpoint, now: now)
         } else {
             close(exchange.fd)
