@@ -199,32 +199,28 @@ struct PlainTransport {
             }
         } catch let error as PlainSocketError {
             close(exchange.fd)
-            if exchange.mayRetry {
-                // A kept connection the server closed meanwhile: once more on a fresh one.
-                var retry = exchange
-                retry.retried = true
-                retry.parser = HTTP1ResponseParser(requestWasHead: false, bodyLimit: retry.transfer.request.maxResponseBytes)
-                if let failure = open(&retry) { return .completed(.failure(failure)) }
-                if case .connecting = retry.state { return wait(retry) }
-                return advance(retry, events: Int16(POLLOUT), now: now)
-            }
+            if exchange.mayRetry { return retryOnFreshConnection(exchange, now: now) }
             if case .connecting = exchange.state { return .completed(.failure(exchange.connectError(error))) }
             return .completed(.failure(exchange.transferError(error)))
         } catch let error as HTTP1ResponseError {
             close(exchange.fd)
-            if case .truncated = error, exchange.mayRetry {
-                var retry = exchange
-                retry.retried = true
-                retry.parser = HTTP1ResponseParser(requestWasHead: false, bodyLimit: retry.transfer.request.maxResponseBytes)
-                if let failure = open(&retry) { return .completed(.failure(failure)) }
-                if case .connecting = retry.state { return wait(retry) }
-                return advance(retry, events: Int16(POLLOUT), now: now)
-            }
+            if case .truncated = error, exchange.mayRetry { return retryOnFreshConnection(exchange, now: now) }
             return .completed(.failure(exchange.responseError(error)))
         } catch {
             close(exchange.fd)
             return .completed(.failure(error))
         }
+    }
+
+    /// A kept connection the server closed meanwhile: the request goes once
+    /// more, on a new connection.
+    private mutating func retryOnFreshConnection(_ exchange: PlainExchange, now: ContinuousClock.Instant) -> Outcome? {
+        var retry = exchange
+        retry.retried = true
+        retry.parser = HTTP1ResponseParser(requestWasHead: false, bodyLimit: retry.transfer.request.maxResponseBytes)
+        if let failure = open(&retry) { return .completed(.failure(failure)) }
+        if case .connecting = retry.state { return wait(retry) }
+        return advance(retry, events: Int16(POLLOUT), now: now)
     }
 
     private mutating func wait(_ exchange: PlainExchange) -> Outcome? {
