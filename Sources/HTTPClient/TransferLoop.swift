@@ -144,6 +144,7 @@ final class TransferLoop: @unchecked Sendable {
             now = ContinuousClock.now
             let timeout = pollTimeout(now: now)
             inbox.withLock { $0.loopWakesAt = now + .milliseconds(timeout) }
+            plain.pruneIdle(now: now)
             pollOnce(timeout: timeout)
         }
     }
@@ -164,7 +165,6 @@ final class TransferLoop: @unchecked Sendable {
         for (transfer, outcome) in plain.handle(plainReady, now: now) + plain.expire(now: now) {
             settle(transfer, outcome)
         }
-        plain.pruneIdle(now: now)
     }
 
     private func settle(_ transfer: Transfer, _ outcome: PlainTransport.Outcome) {

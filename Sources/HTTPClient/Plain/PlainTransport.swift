@@ -8,12 +8,13 @@ import Glibc
 ///
 /// Why it exists: a scrape is one small GET to a host that is asked again every
 /// interval. libcurl's per-transfer work (its state machine, header handling,
-/// allocations, extra polls) cost about 110 µs per request on the reference
-/// machine, above the ~170 µs a bare keep-alive exchange costs there: 11% of
-/// the server's CPU at 50 targets × 1,000 series. This transport sends the
-/// request in one `send`, receives a sized body straight into its final
-/// buffer and keeps one connection per target open. libcurl stays the client
-/// for everything else, and takes over a redirect.
+/// allocations, extra polls) cost about 120 µs per request on the reference
+/// machine above the 170-180 µs a bare keep-alive exchange costs there (C
+/// clients of both kinds against the same targets); without it Ember used 6%
+/// more CPU at 50 targets × 1,000 series (docs/BENCHMARKS.md). This
+/// transport sends the request in one `send`, receives a sized body straight
+/// into its final buffer and keeps one connection per target open. libcurl
+/// stays the client for everything else, and takes over a redirect.
 ///
 /// Only the transfer loop's thread touches it.
 struct PlainTransport {
@@ -42,8 +43,6 @@ struct PlainTransport {
         self.configuration = configuration
         maxIdle = max(1, configuration.maxIdleConnections)
     }
-
-    var isEmpty: Bool { exchanges.isEmpty }
 
     /// Starts a transfer; a result comes back at once only when it failed to start.
     mutating func start(_ transfer: Transfer, _ request: PlainRequest, now: ContinuousClock.Instant) -> Outcome? {
