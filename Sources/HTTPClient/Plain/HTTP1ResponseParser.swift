@@ -131,11 +131,12 @@ struct HTTP1ResponseParser {
             return bytes[bytes.endIndex...]
         }
         let consumedHere = end - (head.count - bytes.count)
-        let block = Array(head[..<end])
-        head = []
-        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: block.count, alignment: 1)
+        // Parsed from its own copy: `parseHead` throws typed errors, which
+        // `withUnsafeBytes` on the buffer being emptied cannot pass through.
+        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: end, alignment: 1)
         defer { raw.deallocate() }
-        raw.copyBytes(from: block)
+        head.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[..<end])) }
+        head = []
         try parseHead(UnsafeRawBufferPointer(raw))
         return bytes[(bytes.startIndex + consumedHere)...]
     }
